@@ -183,6 +183,7 @@ __attribute__((target_clones("default", "arch=haswell"))) void keccak_f1600(std:
 }
 
 void Keccak256::update(ByteView data) noexcept {
+    if (data.empty()) return;  // data() may be null; memcpy from null is undefined even for 0 bytes
     const std::uint8_t* p = data.data();
     std::size_t n = data.size();
     if (buffered_ != 0) {

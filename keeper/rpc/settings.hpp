@@ -1,0 +1,62 @@
+// Every timeout, retry and health knob of chain access, in one struct (mapped 1:1 to the
+// [rpc] section of the config later). Defaults suit a mainnet keeper on hosted endpoints.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace keeper::rpc {
+
+using Millis = std::chrono::milliseconds;
+
+struct HttpSettings {
+    Millis connect_timeout{2'000};   // TCP (+TLS) connect, per attempt
+    Millis request_timeout{10'000};  // whole request, per attempt
+    std::size_t max_response_bytes{32u << 20};
+    unsigned connections_per_endpoint{2};  // worker threads, each with its own keep-alive connection
+};
+
+/// Retry policy of a call: up to `max_attempts` attempts in all. Moving to another endpoint
+/// is immediate; trying an endpoint again waits a jittered exponential backoff
+/// (delay_n = min(max, initial * multiplier^n), slept uniformly in [delay/2, delay]).
+/// Transport failures, HTTP 429/5xx and JSON-RPC rate limits (-32005) are retried; answers
+/// from the node (a revert, "nonce too low") are results and never retried.
+struct RetrySettings {
+    unsigned max_attempts{5};
+    Millis initial_backoff{100};
+    Millis max_backoff{2'000};
+    double multiplier{2.0};
+};
+
+struct PoolSettings {
+    std::uint64_t max_head_lag{3};  // blocks behind the best known head before an endpoint is benched
+    Millis probe_interval{2'000};   // health probe (eth_chainId + eth_blockNumber) of every endpoint
+    std::size_t max_batch_size{100};  // larger batches are split (providers cap batch sizes)
+};
+
+struct WsSettings {
+    Millis connect_timeout{2'000};
+    Millis handshake_timeout{5'000};
+    Millis request_timeout{5'000};  // eth_chainId / eth_subscribe answers
+    Millis idle_timeout{20'000};    // no frame (pings included) for this long: connection dead
+    std::size_t max_message_bytes{16u << 20};
+};
+
+struct HeadSettings {
+    Millis poll_interval{2'000};      // HTTP polling while the websocket is down
+    Millis stall_timeout{40'000};     // websocket connected but no head for this long: reconnect
+    Millis reconnect_initial{250};    // websocket reconnect backoff (jittered, doubling)
+    Millis reconnect_max{10'000};
+    std::size_t history{256};         // recent canonical hashes kept to locate reorg fork points
+};
+
+struct RpcSettings {
+    HttpSettings http;
+    RetrySettings retry;
+    PoolSettings pool;
+    WsSettings ws;
+    HeadSettings heads;
+};
+
+}  // namespace keeper::rpc

@@ -1,0 +1,181 @@
+#include "keeper/rpc/ws.hpp"
+
+#include <deque>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "keeper/rpc/url.hpp"
+
+namespace keeper::rpc {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+struct WsConnection::Impl {
+    Impl(asio::any_io_executor ex, std::string n, WsSettings s)
+        : executor(ex), name(std::move(n)), settings(s), watchdog(ex) {}
+
+    asio::any_io_executor executor;
+    std::string name;
+    WsSettings settings;
+    std::optional<websocket::stream<beast::tcp_stream>> ws;
+    beast::flat_buffer buffer;
+    std::deque<Notification> pending;
+    std::uint64_t next_id{1};
+    asio::steady_timer watchdog;  // bounds a request: on expiry the connection is closed
+
+    Error io_error(const boost::system::error_code& ec, std::string_view during) const {
+        const Errc code = ec == beast::error::timeout ? Errc::kTimeout
+                          : ec == asio::error::connection_refused || ec == asio::error::host_not_found
+                              ? Errc::kConnect
+                              : Errc::kWebsocket;
+        return make_error(code, std::string(during) + ": " + ec.message(), name);
+    }
+
+    void close_socket() {
+        if (!ws) return;
+        boost::system::error_code ec;
+        beast::get_lowest_layer(*ws).socket().close(ec);
+    }
+
+    // Reads one text message and parses it.
+    asio::awaitable<Result<Json>> read_message() {
+        if (!ws || !ws->is_open()) co_return Unexpected(make_error(Errc::kWebsocket, "not connected", name));
+        buffer.clear();
+        boost::system::error_code ec;
+        co_await ws->async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return Unexpected(io_error(ec, "read"));
+        auto json = parse_json(beast::buffers_to_string(buffer.data()));
+        if (!json) co_return Unexpected(from_codec(json.error(), Errc::kBadResponse, name));
+        co_return std::move(*json);
+    }
+};
+
+WsConnection::WsConnection(asio::any_io_executor executor, std::string name, WsSettings settings)
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(name), settings)) {}
+
+WsConnection::~WsConnection() { close(); }
+
+bool WsConnection::is_open() const noexcept { return impl_->ws && impl_->ws->is_open(); }
+
+void WsConnection::close() {
+    impl_->watchdog.cancel();
+    impl_->close_socket();
+}
+
+asio::awaitable<Result<void>> WsConnection::connect(std::string_view url_text) {
+    Impl& s = *impl_;
+    auto url = parse_url(url_text);
+    if (!url) co_return Unexpected(make_error(Errc::kConnect, url.error(), s.name));
+    if (url->scheme != "ws")
+        co_return Unexpected(make_error(Errc::kConnect, "only ws:// is supported (got " + url->scheme + "://)", s.name));
+    s.close_socket();
+    s.pending.clear();
+    s.ws.emplace(s.executor);
+    boost::system::error_code ec;
+    tcp::resolver resolver(s.executor);
+    const auto endpoints =
+        co_await resolver.async_resolve(url->host, std::to_string(url->port), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Unexpected(s.io_error(ec, "resolve"));
+    auto& tcp_layer = beast::get_lowest_layer(*s.ws);
+    tcp_layer.expires_after(s.settings.connect_timeout);
+    co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Unexpected(s.io_error(ec, "connect"));
+    tcp_layer.expires_never();  // the websocket's own timeouts take over
+    tcp_layer.socket().set_option(tcp::no_delay(true), ec);
+
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = s.settings.handshake_timeout;
+    timeouts.idle_timeout = s.settings.idle_timeout;
+    timeouts.keep_alive_pings = true;  // ping at idle_timeout / 2; a dead peer is noticed
+    s.ws->set_option(timeouts);
+    s.ws->set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "keeper/0.1"); }));
+    s.ws->read_message_max(s.settings.max_message_bytes);
+    s.ws->text(true);
+    const std::string host = url->host + ":" + std::to_string(url->port);
+    co_await s.ws->async_handshake(host, url->target, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Unexpected(s.io_error(ec, "handshake"));
+    co_return Result<void>{};
+}
+
+asio::awaitable<Result<Json>> WsConnection::request(Call call) {
+    // Written plainly on purpose: no variables declared in conditions, no local RAII types
+    // across co_await; g++ 12 destroys such objects twice inside coroutine loops.
+    Impl& s = *impl_;
+    if (!is_open()) co_return Unexpected(make_error(Errc::kWebsocket, "not connected", s.name));
+    const std::uint64_t id = s.next_id++;
+    const std::string text = encode_request_string(call, id);
+    // A peer that keeps the connection alive but never answers: close after request_timeout.
+    s.watchdog.expires_after(s.settings.request_timeout);
+    Impl* self = &s;
+    s.watchdog.async_wait([self](const boost::system::error_code& ec) {
+        if (!ec) self->close_socket();
+    });
+    Result<Json> outcome = Unexpected(make_error(Errc::kWebsocket, "no response", s.name));
+    boost::system::error_code ec;
+    co_await s.ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) outcome = Unexpected(s.io_error(ec, "write"));
+    bool waiting = !ec;
+    while (waiting) {
+        Result<Json> message = co_await s.read_message();
+        if (!message) {
+            outcome = Unexpected(std::move(message).error());
+            break;
+        }
+        std::optional<Expected<Notification, CodecError>> notification = decode_notification(*message);
+        if (notification.has_value()) {
+            if (notification->has_value()) s.pending.push_back(std::move(notification->value()));
+            continue;
+        }
+        const std::optional<std::uint64_t> rid = response_id(*message);
+        if (rid.has_value() && *rid != id) continue;  // a stale answer to an abandoned request
+        waiting = false;
+        Expected<Response, CodecError> response = decode_response_message(*message, id);
+        if (!response) {
+            outcome = Unexpected(from_codec(response.error(), Errc::kBadResponse, s.name));
+        } else if (!response->has_value()) {
+            outcome = Unexpected(from_rpc(response->error(), s.name));
+        } else {
+            outcome = std::move(response->value());
+        }
+    }
+    s.watchdog.cancel();
+    co_return outcome;
+}
+
+asio::awaitable<Result<std::string>> WsConnection::subscribe(Json params) {
+    Call call{"eth_subscribe", std::move(params)};  // a braced temporary inside co_await breaks g++ 12
+    auto r = co_await request(std::move(call));
+    if (!r) co_return Unexpected(std::move(r).error());
+    if (!r->is_string())
+        co_return Unexpected(make_error(Errc::kBadResult, "eth_subscribe result: not a string", impl_->name));
+    co_return r->get<std::string>();
+}
+
+asio::awaitable<Result<Notification>> WsConnection::next_notification() {
+    Impl& s = *impl_;
+    while (s.pending.empty()) {
+        Result<Json> message = co_await s.read_message();
+        if (!message) co_return Unexpected(std::move(message).error());
+        std::optional<Expected<Notification, CodecError>> notification = decode_notification(*message);
+        if (!notification.has_value()) continue;  // a late response: nobody waits for it
+        if (!notification->has_value())
+            co_return Unexpected(from_codec(notification->error(), Errc::kBadResponse, s.name));
+        s.pending.push_back(std::move(notification->value()));
+    }
+    Notification n = std::move(s.pending.front());
+    s.pending.pop_front();
+    co_return n;
+}
+
+}  // namespace keeper::rpc

@@ -1,0 +1,15 @@
+// The batch Greeks loop compiled for AVX2+FMA (see CMakeLists.txt); called only after
+// black_scholes.cpp has checked the CPU's feature bits.
+#include "keeper/pricing/black_scholes_kernel.hpp"
+
+namespace keeper::pricing::detail {
+
+void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n) noexcept {
+    kernel_loop(in, out, n);
+}
+
+Greeks kernel_one_avx2(const Inputs& in) noexcept {
+    return kernel(in);
+}
+
+}  // namespace keeper::pricing::detail

@@ -1,0 +1,112 @@
+// Private to keeper/pricing: the branch-free Black-Scholes-Merton kernel and its
+// structure-of-arrays batch loop, shared by black_scholes.cpp (baseline x86-64) and
+// black_scholes_avx2.cpp (the same loop compiled for AVX2+FMA, chosen at run time).
+//
+// Everything here has internal linkage (an unnamed namespace) on purpose: each translation unit
+// gets its own copy compiled for its own instruction set, so the linker can never hand the
+// AVX2 build of a function to code that runs on a CPU without AVX2. The helpers it inlines from
+// normal.hpp and fast_math.hpp are always_inline for the same reason.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "keeper/pricing/black_scholes.hpp"
+#include "keeper/pricing/fast_math.hpp"
+#include "keeper/pricing/normal.hpp"
+
+namespace keeper::pricing::detail {
+
+/// Column pointers of a batch (n entries each).
+struct InColumns {
+    const double *spot, *strike, *time, *vol, *rate, *carry, *w;
+};
+struct OutColumns {
+    double *price, *delta, *gamma, *vega, *theta, *rho, *vanna, *volga;
+};
+
+struct Inputs;
+
+/// The batch loop and the single-option kernel for AVX2+FMA CPUs (black_scholes_avx2.cpp).
+void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n) noexcept;
+Greeks kernel_one_avx2(const Inputs& in) noexcept;
+
+// The kernel works on plain doubles so that the batch loop below vectorises. `w` is +1 for a
+// call and -1 for a put. Lanes with sigma sqrt(T) == 0 produce garbage and are overwritten
+// by `degenerate` (rare: expired or zero-vol series).
+struct Inputs {
+    double spot, strike, time, vol, rate, carry, w;
+};
+
+namespace {
+
+// Six divisions, three exponentials, one logarithm and two erfcx per option: phi(d2) comes from
+// phi(d1) F/K (exact: d2^2 = d1^2 - 2 ln(F/K)), and 1/vol = sqrt(T)/s, vol/sqrt(T) = vol^2/s.
+[[gnu::always_inline]] inline Greeks kernel(Inputs in) noexcept {
+    const double sqrt_t = std::sqrt(in.time);
+    const double s_raw = in.vol * sqrt_t;
+    const bool ok = s_raw > 0.0;
+    const double s = ok ? s_raw : 1.0;
+    const double inv_s = 1.0 / s;
+    const double df_r = detail::exp(-in.rate * in.time);
+    const double growth = detail::exp(in.carry * in.time);  // F / S
+    const double df_q = df_r * growth;
+    const double moneyness = in.spot / in.strike;
+    const double x = detail::log(moneyness) + in.carry * in.time;  // ln(F/K)
+    const double d1 = x * inv_s + 0.5 * s;
+    const double d2 = d1 - s;
+    const double a1 = d1 < 0.0 ? -d1 : d1;
+    const double a2 = d2 < 0.0 ? -d2 : d2;
+    const double e1 = exp_minus_half_square(a1);
+    const double e2 = e1 * (moneyness * growth);          // exp(-d2^2/2) = exp(-d1^2/2) F/K
+    const double tail1 = norm_tail_from_density(a1, e1);  // Phi(-|d1|)
+    const double tail2 = norm_tail_from_density(a2, e2);
+    const double n1 = kInvSqrt2Pi * e1;
+    const double cdf1 = in.w * d1 < 0.0 ? tail1 : 1.0 - tail1;  // Phi(w d1)
+    const double cdf2 = in.w * d2 < 0.0 ? tail2 : 1.0 - tail2;  // Phi(w d2)
+    const double sq = in.spot * df_q;
+    const double kr = in.strike * df_r;
+    const double sq_n1 = sq * n1;
+    Greeks g;
+    g.price = in.w * (sq * cdf1 - kr * cdf2);
+    g.delta = in.w * df_q * cdf1;
+    g.gamma = df_q * n1 * inv_s / in.spot;
+    g.vega = sq_n1 * sqrt_t;
+    g.theta = -0.5 * sq_n1 * in.vol * in.vol * inv_s + in.w * ((in.rate - in.carry) * sq * cdf1 - in.rate * kr * cdf2);
+    g.rho = in.w * in.strike * in.time * df_r * cdf2;
+    g.vanna = -df_q * n1 * d2 * sqrt_t * inv_s;
+    g.volga = g.vega * d1 * d2 * sqrt_t * inv_s;
+    return g;
+}
+
+// Restrict-qualified parameters (GCC keeps their no-alias promise through inlining, unlike
+// that of restrict locals): the caller guarantees that no column overlaps another.
+[[gnu::always_inline]] inline void kernel_columns(const double* __restrict spot, const double* __restrict strike,
+                                                  const double* __restrict time, const double* __restrict vol,
+                                                  const double* __restrict rate, const double* __restrict carry,
+                                                  const double* __restrict w, double* __restrict price,
+                                                  double* __restrict delta, double* __restrict gamma,
+                                                  double* __restrict vega, double* __restrict theta,
+                                                  double* __restrict rho, double* __restrict vanna,
+                                                  double* __restrict volga, std::size_t n) noexcept {
+#pragma GCC unroll 2  // two independent iterations in flight: the kernel is latency-bound
+    for (std::size_t i = 0; i < n; ++i) {
+        const Greeks g = kernel({spot[i], strike[i], time[i], vol[i], rate[i], carry[i], w[i]});
+        price[i] = g.price;
+        delta[i] = g.delta;
+        gamma[i] = g.gamma;
+        vega[i] = g.vega;
+        theta[i] = g.theta;
+        rho[i] = g.rho;
+        vanna[i] = g.vanna;
+        volga[i] = g.volga;
+    }
+}
+
+[[gnu::always_inline]] inline void kernel_loop(const InColumns& in, const OutColumns& out, std::size_t n) noexcept {
+    kernel_columns(in.spot, in.strike, in.time, in.vol, in.rate, in.carry, in.w, out.price, out.delta, out.gamma,
+                   out.vega, out.theta, out.rho, out.vanna, out.volga, n);
+}
+
+}  // namespace
+}  // namespace keeper::pricing::detail

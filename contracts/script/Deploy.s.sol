@@ -11,20 +11,24 @@ import {OptionsVault} from "../src/OptionsVault.sol";
 import {OracleAdapter} from "../src/OracleAdapter.sol";
 import {IAggregatorV3} from "../src/interfaces/IAggregatorV3.sol";
 import {IOptionsVault} from "../src/interfaces/IOptionsVault.sol";
+import {OptionsVaultLens} from "../src/periphery/OptionsVaultLens.sol";
 import {MockAggregatorV3} from "../test/mocks/MockAggregatorV3.sol";
 import {MockERC20} from "../test/mocks/MockERC20.sol";
 import {LiquidityProvider, PoolMath} from "../test/utils/UniswapV3Fixture.sol";
 
-/// @notice Deploys the vault stack and writes every address to config/<name>.json.
+/// @notice Deploys the vault stack and writes every address to config/<name>.json. `OptionsVault` links the external
+/// library `OptionsBook`; forge deploys it first in the same broadcast and links it (its address is in the broadcast
+/// log under build/broadcast).
 ///
 /// Local (default, `DEPLOY_MODE` unset or "local"): mock WETH and USDC, Uniswap V3 factory and SwapRouter from the
 /// npm artifacts, a 0.3 % pool at 3000 with full-range liquidity, a mock Chainlink feed, the adapter, the vault, and
 /// roles for the `KEEPER`, `GUARDIAN`, `WRITER` and `VOL_SETTER` addresses (default: the broadcaster). Writes
 /// config/anvil-deployment.json.
 ///
-/// Testnet (`DEPLOY_MODE=testnet`): only the adapter and the vault, over existing `QUOTE`, `UNDERLYING`, `ROUTER`,
-/// `POOL`, `FEED` (and optional `SEQUENCER_FEED`, `STALENESS_LIMIT`, `GRACE_PERIOD`). Writes
-/// config/<chain id>-deployment.json.
+/// Testnet (`DEPLOY_MODE=testnet`): only the adapter, the vault (with its library) and the lens, over existing `QUOTE`,
+/// `UNDERLYING`, `ROUTER`, `POOL`, `FEED` (and optional `FACTORY`, `SEQUENCER_FEED`, `STALENESS_LIMIT`,
+/// `GRACE_PERIOD`, `LENS`, `ADMIN`, role holders). Writes config/<chain id>-deployment.json, or
+/// config/<DEPLOYMENT_NAME>.json when set.
 contract Deploy is Script {
     struct Deployment {
         address quote;
@@ -35,9 +39,11 @@ contract Deploy is Script {
         address feed;
         address adapter;
         address vault;
+        address lens;
     }
 
     uint256 internal constant INITIAL_PRICE = 3000e18;
+    int256 internal constant INITIAL_ANSWER = 3000e8; // INITIAL_PRICE with the feed's 8 decimals
 
     function run() external returns (Deployment memory d) {
         bool local = keccak256(bytes(vm.envOr("DEPLOY_MODE", string("local")))) == keccak256("local");
@@ -78,6 +84,9 @@ contract Deploy is Script {
             })
         );
         d.vault = address(vault);
+        // Stateless; a chain that already has one may reuse it (LENS=<address>).
+        d.lens = vm.envOr("LENS", address(0));
+        if (d.lens == address(0)) d.lens = address(new OptionsVaultLens());
         if (vm.envOr("ADMIN", deployer) == deployer) {
             vault.grantRole(vault.KEEPER_ROLE(), vm.envOr("KEEPER", deployer));
             vault.grantRole(vault.GUARDIAN_ROLE(), vm.envOr("GUARDIAN", deployer));
@@ -86,7 +95,8 @@ contract Deploy is Script {
             vault.setDeltaBudget(vm.envOr("KEEPER", deployer), 100 * 10 ** IERC20Metadata(d.underlying).decimals());
         }
         vm.stopBroadcast();
-        _write(d, local ? "anvil-deployment" : string.concat(vm.toString(block.chainid), "-deployment"));
+        string memory name = local ? "anvil-deployment" : string.concat(vm.toString(block.chainid), "-deployment");
+        _write(d, vm.envOr("DEPLOYMENT_NAME", name));
     }
 
     function _deployLocalMarket(address deployer) internal returns (Deployment memory d) {
@@ -113,7 +123,7 @@ contract Deploy is Script {
         // Working balances for the keeper's local tests.
         weth.mint(deployer, 1000e18);
         usdc.mint(deployer, 10_000_000e6);
-        d.feed = address(new MockAggregatorV3(8, "ETH / USD", int256(INITIAL_PRICE / 1e10)));
+        d.feed = address(new MockAggregatorV3(8, "ETH / USD", INITIAL_ANSWER));
     }
 
     function _existingMarket() internal view returns (Deployment memory d) {
@@ -135,7 +145,8 @@ contract Deploy is Script {
         vm.serializeAddress(key, "pool", d.pool);
         vm.serializeAddress(key, "priceFeed", d.feed);
         vm.serializeAddress(key, "oracleAdapter", d.adapter);
-        string memory json = vm.serializeAddress(key, "vault", d.vault);
+        vm.serializeAddress(key, "vault", d.vault);
+        string memory json = vm.serializeAddress(key, "lens", d.lens);
         vm.writeJson(json, string.concat("config/", name, ".json"));
     }
 }

@@ -9,7 +9,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
@@ -17,18 +17,27 @@ import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRoute
 import {IOptionsVault} from "./interfaces/IOptionsVault.sol";
 import {IOracleAdapter} from "./interfaces/IOracleAdapter.sol";
 import {BlackScholes} from "./libraries/BlackScholes.sol";
+import {OptionsBook} from "./libraries/OptionsBook.sol";
+import {VaultMath} from "./libraries/VaultMath.sol";
 
 /// @title OptionsVault
 /// @notice ERC-4626 vault over the quote asset that writes cash-settled European options and lets a keeper hedge
 /// their delta on Uniswap V3 only within bounds the vault enforces itself. See `IOptionsVault` for the units and the
-/// collateral rule, and contracts/README.md for the threat model.
+/// collateral rule, and contracts/README.md for the threat model. Derived read-only views (rebalance bounds,
+/// portfolio delta, collateral values, fair premium) live in `OptionsVaultLens`, which uses the same `VaultMath`.
 /// @dev Share accounting: `totalAssets()` is the book's net asset value at the oracle price,
 ///     quote + underlying * S - reservedPayouts - sum of Black-Scholes marks of open series,
 /// and a virtual offset of 10^6 shares (OpenZeppelin's `_decimalsOffset`) makes donation/inflation attacks cost the
 /// attacker a million times what they could take. Every share conversion rounds in the vault's favour: deposit and
 /// redeem round down, mint and withdraw round up (OpenZeppelin ERC4626); assets are valued rounded down and
 /// liabilities rounded up.
-contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
+///
+/// Storage is laid out by access pattern, not by configuration struct: everything `rebalance` reads before the swap
+/// except the target and the book sits in one slot (`_risk`: limits, collateral band, pause flag, last rebalance
+/// time), the book's header (reserved payouts, series count, open count) in another, and the open series ids are
+/// packed eight to a slot. A rebalance over one open series reads seven cold slots in all.
+contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardTransient {
+    using OptionsBook for OptionsBook.Book;
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -42,16 +51,10 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     bytes32 public constant VOL_SETTER_ROLE = keccak256("VOL_SETTER_ROLE");
 
     /// @notice Most series open (not settled) at once; bounds the gas of every book scan.
-    uint256 public constant MAX_OPEN_SERIES = 16;
+    uint256 public constant MAX_OPEN_SERIES = OptionsBook.MAX_OPEN_SERIES;
 
-    uint256 private constant WAD = 1e18;
-    uint256 private constant BPS = 10_000;
+    uint256 private constant BPS = VaultMath.BPS;
     uint8 private constant DECIMALS_OFFSET = 6;
-    int256 private constant LN_1_0001 = 99_995_000_333_308; // ln(1.0001), WAD
-    int256 private constant LN_10 = 2_302_585_092_994_045_684; // ln(10), WAD
-    uint256 private constant Q192 = 1 << 192;
-    uint256 private constant Q128 = 1 << 128;
-    uint256 private constant Q64 = 1 << 64;
 
     /// @notice Constructor arguments.
     struct InitParams {
@@ -68,31 +71,30 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         WriteConfig writeConfig;
     }
 
-    /// @dev Two storage slots per series.
-    struct SeriesData {
-        uint128 strike;
-        uint64 expiry;
-        uint64 vol;
-        uint128 openSize;
-        uint112 payoffPerUnit;
-        bool isCall;
-        bool settled;
-    }
-
-    /// @dev The rebalance limits and the last rebalance time share one slot.
-    struct RebalanceState {
+    /// @dev One slot: 16 + 16 + 32 + 32 + 96 + 16 + 40 + 8 = 256 bits.
+    struct RiskState {
         uint16 maxDeviationBps;
         uint16 maxSlippageBps;
         uint32 twapWindow;
         uint32 cooldown;
         uint96 maxNotional;
-        uint64 lastRebalanceAt;
+        uint16 stressBps;
+        uint40 lastRebalanceAt;
+        bool paused;
     }
 
-    /// @dev What `rebalance` knows before the swap.
+    /// @dev The writing limits other than the collateral band (which `rebalance` needs and `_risk` holds).
+    struct VolLimits {
+        uint64 minVol;
+        uint64 maxVol;
+        uint32 maxTimeToExpiry;
+    }
+
+    /// @dev What `rebalance` knows before the swap (a struct keeps the legacy code generator's stack shallow).
     struct RebalancePlan {
         uint256 price;
         uint256 maxSlippageBps;
+        uint256 stressBps;
         uint256 quoteBefore;
         uint256 underlyingBefore;
         int256 optionDelta;
@@ -109,20 +111,19 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     bool private immutable _underlyingIsToken0;
     uint256 private immutable _quoteUnit;
     uint256 private immutable _underlyingUnit;
-    /// @dev WAD price = raw pool price (quote base units per underlying base unit) * _priceScale.
     uint256 private immutable _priceScale;
-    /// @dev ln(_priceScale / WAD), WAD.
     int256 private immutable _lnPriceScale;
 
-    RebalanceState private _rebalanceState;
+    RiskState private _risk;
     DeltaConfig private _deltaConfig;
-    WriteConfig private _writeConfig;
-    uint256 private _reservedPayouts;
-    uint256 private _seriesCount;
-    uint256[] private _openSeriesIds;
-    mapping(uint256 seriesId => SeriesData) private _series;
-    mapping(uint256 seriesId => mapping(address holder => uint256 size)) private _positions;
+    VolLimits private _volLimits;
+    OptionsBook.Book private _book;
     mapping(address keeper => uint256 budget) private _deltaBudgets;
+
+    modifier whenNotPaused() {
+        if (_risk.paused) revert EnforcedPause();
+        _;
+    }
 
     constructor(InitParams memory p) ERC20(p.name, p.symbol) ERC4626(p.quote) {
         if (
@@ -139,6 +140,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         uint8 quoteDecimals = p.quote.decimals();
         uint8 underlyingDecimals = p.underlying.decimals();
         if (quoteDecimals > 18 || underlyingDecimals > 18) revert VaultInvalidConfig("decimals");
+        VaultMath.Market memory m = VaultMath.market(quoteDecimals, underlyingDecimals, underlyingIsToken0);
 
         _underlying = p.underlying;
         _oracle = p.oracle;
@@ -146,10 +148,10 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         _pool = p.pool;
         _poolFee = p.pool.fee();
         _underlyingIsToken0 = underlyingIsToken0;
-        _quoteUnit = 10 ** quoteDecimals;
-        _underlyingUnit = 10 ** underlyingDecimals;
-        _priceScale = WAD * 10 ** underlyingDecimals / 10 ** quoteDecimals;
-        _lnPriceScale = (int256(uint256(underlyingDecimals)) - int256(uint256(quoteDecimals))) * LN_10;
+        _quoteUnit = m.quoteUnit;
+        _underlyingUnit = m.underlyingUnit;
+        _priceScale = m.priceScale;
+        _lnPriceScale = m.lnPriceScale;
 
         _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
         _setRebalanceConfig(p.rebalanceConfig);
@@ -167,25 +169,23 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     function totalAssets() public view override returns (uint256) {
         (bool ok, uint256 price) = _tryPrice();
         uint256 quoteBalance = IERC20(asset()).balanceOf(address(this));
-        if (!ok) return quoteBalance > _reservedPayouts ? quoteBalance - _reservedPayouts : 0;
+        uint256 reserved = _book.reservedPayouts;
+        if (!ok) return quoteBalance > reserved ? quoteBalance - reserved : 0;
+        VaultMath.Market memory m = _market();
         uint256 assets =
-            quoteBalance + _quoteValue(_underlying.balanceOf(address(this)), price, Math.Rounding.Floor);
-        uint256 liabilities = _reservedPayouts + _marks(price);
+            quoteBalance + VaultMath.quoteValue(m, _underlying.balanceOf(address(this)), price, Math.Rounding.Floor);
+        uint256 liabilities = reserved + _book.marks(m, price);
         return assets > liabilities ? assets - liabilities : 0;
     }
 
     /// @notice 0 while paused or while the oracle is unusable.
     function maxDeposit(address) public view override returns (uint256) {
-        if (paused()) return 0;
-        (bool ok,) = _tryPrice();
-        return ok ? type(uint256).max : 0;
+        return _acceptsDeposits() ? type(uint256).max : 0;
     }
 
     /// @notice 0 while paused or while the oracle is unusable.
     function maxMint(address) public view override returns (uint256) {
-        if (paused()) return 0;
-        (bool ok,) = _tryPrice();
-        return ok ? type(uint256).max : 0;
+        return _acceptsDeposits() ? type(uint256).max : 0;
     }
 
     /// @notice The owner's assets, limited to what the vault can pay out without breaking the collateral rule.
@@ -235,25 +235,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         whenNotPaused
         returns (uint256 seriesId)
     {
-        WriteConfig memory config = _writeConfig;
-        if (
-            strike < BlackScholes.MIN_PRICE || strike > BlackScholes.MAX_PRICE || expiry <= block.timestamp
-                || expiry > block.timestamp + config.maxTimeToExpiry
-        ) revert VaultInvalidSeries(strike, expiry);
-        _checkVol(vol, config);
-        if (_openSeriesIds.length >= MAX_OPEN_SERIES) revert VaultTooManySeries(MAX_OPEN_SERIES);
-        seriesId = ++_seriesCount;
-        _series[seriesId] = SeriesData({
-            strike: uint128(strike),
-            expiry: uint64(expiry),
-            vol: uint64(vol),
-            openSize: 0,
-            payoffPerUnit: 0,
-            isCall: isCall,
-            settled: false
-        });
-        _openSeriesIds.push(seriesId);
-        emit SeriesCreated(seriesId, isCall, strike, expiry, vol);
+        return _book.create(_bookLimits(), isCall, strike, expiry, vol);
     }
 
     /// @inheritdoc IOptionsVault
@@ -263,60 +245,25 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         whenNotPaused
         nonReentrant
     {
-        if (size == 0) revert VaultZeroAmount();
-        if (holder == address(0)) revert VaultZeroAddress();
-        SeriesData storage s = _existingSeries(seriesId);
-        if (s.expiry <= block.timestamp) revert VaultSeriesExpired(seriesId, s.expiry);
-        uint256 price = _price();
-        uint256 fairValue = _quoteValue(
-            size, BlackScholes.price(s.isCall, price, s.strike, s.vol, s.expiry - block.timestamp), Math.Rounding.Ceil
-        );
-        if (premium < fairValue) revert VaultPremiumTooLow(premium, fairValue);
-        s.openSize = (uint256(s.openSize) + size).toUint128();
-        _positions[seriesId][holder] += size;
+        uint256 price = _book.write(_market(), _oracle, seriesId, size, premium, holder);
         IERC20(asset()).safeTransferFrom(msg.sender, address(this), premium);
         _requireCollateral(price);
-        emit OptionWritten(seriesId, msg.sender, holder, size, premium);
     }
 
     /// @inheritdoc IOptionsVault
     function setVol(uint256 seriesId, uint256 vol) external onlyRole(VOL_SETTER_ROLE) {
-        SeriesData storage s = _existingSeries(seriesId);
-        if (s.expiry <= block.timestamp) revert VaultSeriesExpired(seriesId, s.expiry);
-        _checkVol(vol, _writeConfig);
-        uint256 oldVol = s.vol;
-        s.vol = uint64(vol);
-        emit VolUpdated(seriesId, oldVol, vol);
+        _book.setVol(_bookLimits(), seriesId, vol);
     }
 
     /// @inheritdoc IOptionsVault
-    function settle(uint256 seriesId) external nonReentrant {
-        SeriesData storage s = _existingSeries(seriesId);
-        if (s.settled) revert VaultSeriesAlreadySettled(seriesId);
-        if (s.expiry > block.timestamp) revert VaultSeriesNotExpired(seriesId, s.expiry);
-        (uint256 price, uint256 updatedAt) = _oracle.latestPrice();
-        if (updatedAt < s.expiry) revert VaultPriceBeforeExpiry(updatedAt, s.expiry);
-        uint256 payoff = BlackScholes.intrinsic(s.isCall, price, s.strike);
-        // Liability rounded up: the sum of the holders' floored claims never exceeds it.
-        uint256 totalPayout = _quoteValue(s.openSize, payoff, Math.Rounding.Ceil);
-        s.settled = true;
-        s.payoffPerUnit = payoff.toUint112();
-        _reservedPayouts += totalPayout;
-        _removeOpenSeries(seriesId);
-        emit SeriesSettled(seriesId, price, payoff, totalPayout);
+    function settle(uint256 seriesId, uint80 roundId) external nonReentrant {
+        _book.settle(_market(), _oracle, seriesId, roundId);
     }
 
     /// @inheritdoc IOptionsVault
     function claim(uint256 seriesId) external nonReentrant returns (uint256 amount) {
-        SeriesData storage s = _existingSeries(seriesId);
-        if (!s.settled) revert VaultSeriesNotSettled(seriesId);
-        uint256 size = _positions[seriesId][msg.sender];
-        if (size == 0) revert VaultNothingToClaim(seriesId, msg.sender);
-        amount = _quoteValue(size, s.payoffPerUnit, Math.Rounding.Floor);
-        delete _positions[seriesId][msg.sender];
-        s.openSize -= uint128(size);
-        // amount <= this holder's share of the ceiling reserved at settlement, so this cannot underflow.
-        _reservedPayouts -= amount;
+        uint256 size;
+        (size, amount) = _book.claim(_market(), seriesId);
         uint256 available = IERC20(asset()).balanceOf(address(this));
         if (amount > available) revert VaultInsufficientLiquidity(amount, available);
         if (amount != 0) IERC20(asset()).safeTransfer(msg.sender, amount);
@@ -337,12 +284,12 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     function rebalance(RebalanceParams calldata params)
         external
         onlyRole(KEEPER_ROLE)
-        whenNotPaused
         nonReentrant
         returns (uint256 amountIn, uint256 amountOut)
     {
-        RebalancePlan memory plan = _planRebalance(params);
-        _swap(params, plan.price, plan.maxSlippageBps);
+        VaultMath.Market memory m = _market();
+        RebalancePlan memory plan = _planRebalance(m, params);
+        _swap(m, params, plan.price, plan.maxSlippageBps);
 
         uint256 quoteAfter = IERC20(asset()).balanceOf(address(this));
         uint256 underlyingAfter = _underlying.balanceOf(address(this));
@@ -359,62 +306,20 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         // The vault's own floor from the oracle on what was actually spent, whatever minimum the keeper passed.
         uint256 minAmountOut = (
             params.buyUnderlying
-                ? _underlyingValue(amountIn, plan.price, Math.Rounding.Floor)
-                : _quoteValue(amountIn, plan.price, Math.Rounding.Floor)
+                ? VaultMath.underlyingValue(m, amountIn, plan.price, Math.Rounding.Floor)
+                : VaultMath.quoteValue(m, amountIn, plan.price, Math.Rounding.Floor)
         ) * (BPS - plan.maxSlippageBps) / BPS;
         if (amountOut < minAmountOut) revert VaultInsufficientOutput(amountOut, minAmountOut);
-        int256 deltaAfter = int256(underlyingAfter) - plan.optionDelta;
+        int256 deltaAfter = underlyingAfter.toInt256() - plan.optionDelta;
         _checkOvershoot(deltaAfter, plan.deltaBefore);
 
-        uint256 budget = _deltaBudgets[msg.sender];
-        if (moved > budget) revert VaultDeltaBudgetExceeded(moved, budget);
-        unchecked {
-            // moved <= budget was just checked.
-            budget -= moved;
-        }
-        _deltaBudgets[msg.sender] = budget;
-        _rebalanceState.lastRebalanceAt = uint64(block.timestamp);
-
-        _requireCollateralValues(plan.price, quoteAfter, underlyingAfter, plan.liabilityLow, plan.liabilityHigh);
+        uint256 budget = _chargeBudget(moved);
+        // block.timestamp < 2^40 until the year 36812.
+        _risk.lastRebalanceAt = uint40(block.timestamp);
+        _requireCollateralAfterSwap(m, plan, quoteAfter, underlyingAfter);
         emit Rebalanced(
             msg.sender, params.buyUnderlying, amountIn, amountOut, plan.price, plan.deltaBefore, deltaAfter, budget
         );
-    }
-
-    /// @inheritdoc IOptionsVault
-    function rebalanceBounds(address keeper) external view returns (RebalanceBounds memory b) {
-        RebalanceState memory limits = _rebalanceState;
-        DeltaConfig memory target = _deltaConfig;
-        b.oraclePrice = _price();
-        (uint160 sqrtPriceX96,,,,,,) = _pool.slot0();
-        b.poolPrice = _priceFromSqrtX96(sqrtPriceX96);
-        b.twapPrice = _twapPrice(limits.twapWindow);
-        (int256 optionDelta,,) = _scanBook(b.oraclePrice, true);
-        b.delta = int256(_underlying.balanceOf(address(this))) - optionDelta;
-        b.targetDelta = target.targetDelta;
-        b.tolerance = target.tolerance;
-        uint256 distance = _abs(b.delta - b.targetDelta);
-        b.urgent = distance >= target.urgentThreshold;
-        b.cooldownEndsAt = b.urgent ? block.timestamp : Math.max(block.timestamp, limits.lastRebalanceAt + limits.cooldown);
-        b.budget = _deltaBudgets[keeper];
-        b.config = _toConfig(limits);
-        if (distance > target.tolerance) {
-            // Largest move that neither overshoots past the tolerance nor exceeds the budget, then the notional cap.
-            uint256 move = Math.min(distance + target.tolerance, b.budget);
-            if (b.delta < b.targetDelta) {
-                b.maxQuoteIn = Math.min(_quoteValue(move, b.oraclePrice, Math.Rounding.Floor), limits.maxNotional);
-            } else {
-                b.maxUnderlyingIn =
-                    Math.min(move, _underlyingValue(limits.maxNotional, b.oraclePrice, Math.Rounding.Floor));
-            }
-        }
-    }
-
-    /// @inheritdoc IOptionsVault
-    function portfolioDelta() external view returns (int256 delta, uint256 oraclePrice) {
-        oraclePrice = _price();
-        (int256 optionDelta,,) = _scanBook(oraclePrice, true);
-        delta = int256(_underlying.balanceOf(address(this))) - optionDelta;
     }
 
     /// @inheritdoc IOptionsVault
@@ -435,48 +340,23 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     // =================================================================================================================
 
     /// @inheritdoc IOptionsVault
-    function openSeries() external view returns (Series[] memory result) {
-        uint256 n = _openSeriesIds.length;
-        result = new Series[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            result[i] = _toSeries(_openSeriesIds[i]);
-        }
+    function openSeries() external view returns (Series[] memory) {
+        return _book.openSeries();
     }
 
     /// @inheritdoc IOptionsVault
     function series(uint256 seriesId) external view returns (Series memory) {
-        _existingSeries(seriesId);
-        return _toSeries(seriesId);
+        return _book.get(seriesId);
     }
 
     /// @inheritdoc IOptionsVault
     function positionOf(uint256 seriesId, address holder) external view returns (uint256) {
-        return _positions[seriesId][holder];
+        return _book.positions[seriesId][holder];
     }
 
     /// @inheritdoc IOptionsVault
     function reservedPayouts() external view returns (uint256) {
-        return _reservedPayouts;
-    }
-
-    /// @inheritdoc IOptionsVault
-    function collateralValues() external view returns (int256 valueAtLow, int256 valueAtHigh) {
-        uint256 price = _price();
-        (, uint256 liabilityLow, uint256 liabilityHigh) = _scanBook(price, false);
-        (valueAtLow, valueAtHigh) = _edgeValues(
-            price,
-            IERC20(asset()).balanceOf(address(this)),
-            _underlying.balanceOf(address(this)),
-            liabilityLow,
-            liabilityHigh
-        );
-    }
-
-    /// @inheritdoc IOptionsVault
-    function fairPremium(uint256 seriesId, uint256 size) external view returns (uint256) {
-        SeriesData storage s = _existingSeries(seriesId);
-        uint256 timeToExpiry = s.expiry > block.timestamp ? s.expiry - block.timestamp : 0;
-        return _quoteValue(size, BlackScholes.price(s.isCall, _price(), s.strike, s.vol, timeToExpiry), Math.Rounding.Ceil);
+        return _book.reservedPayouts;
     }
 
     /// @inheritdoc IOptionsVault
@@ -501,7 +381,14 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
 
     /// @inheritdoc IOptionsVault
     function rebalanceConfig() external view returns (RebalanceConfig memory) {
-        return _toConfig(_rebalanceState);
+        RiskState memory r = _risk;
+        return RebalanceConfig({
+            maxDeviationBps: r.maxDeviationBps,
+            maxSlippageBps: r.maxSlippageBps,
+            twapWindow: r.twapWindow,
+            cooldown: r.cooldown,
+            maxNotional: r.maxNotional
+        });
     }
 
     /// @inheritdoc IOptionsVault
@@ -511,12 +398,23 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
 
     /// @inheritdoc IOptionsVault
     function writeConfig() external view returns (WriteConfig memory) {
-        return _writeConfig;
+        VolLimits memory v = _volLimits;
+        return WriteConfig({
+            stressBps: _risk.stressBps,
+            minVol: v.minVol,
+            maxVol: v.maxVol,
+            maxTimeToExpiry: v.maxTimeToExpiry
+        });
     }
 
     /// @inheritdoc IOptionsVault
     function lastRebalanceAt() external view returns (uint256) {
-        return _rebalanceState.lastRebalanceAt;
+        return _risk.lastRebalanceAt;
+    }
+
+    /// @inheritdoc IOptionsVault
+    function paused() external view returns (bool) {
+        return _risk.paused;
     }
 
     // =================================================================================================================
@@ -539,13 +437,21 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
     }
 
     /// @inheritdoc IOptionsVault
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
+    function pause() external onlyRole(GUARDIAN_ROLE) whenNotPaused {
+        _risk.paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IOptionsVault
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
+        if (!_risk.paused) revert ExpectedPause();
+        _risk.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @dev AccessControl and the interfaces both declare supportsInterface.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IOptionsVault).interfaceId || super.supportsInterface(interfaceId);
     }
 
     // =================================================================================================================
@@ -558,12 +464,12 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         if (config.twapWindow < 30 || config.twapWindow > 1 hours) revert VaultInvalidConfig("twapWindow");
         if (config.cooldown > 1 days) revert VaultInvalidConfig("cooldown");
         if (config.maxNotional == 0) revert VaultInvalidConfig("maxNotional");
-        RebalanceState storage state = _rebalanceState;
-        state.maxDeviationBps = config.maxDeviationBps;
-        state.maxSlippageBps = config.maxSlippageBps;
-        state.twapWindow = config.twapWindow;
-        state.cooldown = config.cooldown;
-        state.maxNotional = config.maxNotional;
+        RiskState storage r = _risk;
+        r.maxDeviationBps = config.maxDeviationBps;
+        r.maxSlippageBps = config.maxSlippageBps;
+        r.twapWindow = config.twapWindow;
+        r.cooldown = config.cooldown;
+        r.maxNotional = config.maxNotional;
         emit RebalanceConfigSet(config);
     }
 
@@ -581,156 +487,79 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         if (config.maxTimeToExpiry == 0 || config.maxTimeToExpiry > BlackScholes.MAX_TIME) {
             revert VaultInvalidConfig("maxTimeToExpiry");
         }
-        _writeConfig = config;
+        _risk.stressBps = config.stressBps;
+        _volLimits = VolLimits({minVol: config.minVol, maxVol: config.maxVol, maxTimeToExpiry: config.maxTimeToExpiry});
         emit WriteConfigSet(config);
     }
 
-    function _checkVol(uint256 vol, WriteConfig memory config) private pure {
-        if (vol < config.minVol || vol > config.maxVol) revert VaultInvalidVol(vol, config.minVol, config.maxVol);
-    }
-
-    function _toConfig(RebalanceState memory s) private pure returns (RebalanceConfig memory) {
-        return RebalanceConfig({
-            maxDeviationBps: s.maxDeviationBps,
-            maxSlippageBps: s.maxSlippageBps,
-            twapWindow: s.twapWindow,
-            cooldown: s.cooldown,
-            maxNotional: s.maxNotional
-        });
+    function _bookLimits() private view returns (OptionsBook.Limits memory) {
+        VolLimits memory v = _volLimits;
+        return OptionsBook.Limits({minVol: v.minVol, maxVol: v.maxVol, maxTimeToExpiry: v.maxTimeToExpiry});
     }
 
     // =================================================================================================================
     // Internal: book
     // =================================================================================================================
 
-    function _existingSeries(uint256 seriesId) private view returns (SeriesData storage s) {
-        s = _series[seriesId];
-        if (s.expiry == 0) revert VaultUnknownSeries(seriesId);
-    }
-
-    function _toSeries(uint256 seriesId) private view returns (Series memory) {
-        SeriesData memory s = _series[seriesId];
-        return Series({
-            id: seriesId,
-            isCall: s.isCall,
-            strike: s.strike,
-            expiry: s.expiry,
-            vol: s.vol,
-            openSize: s.openSize,
-            settled: s.settled,
-            payoffPerUnit: s.payoffPerUnit
+    function _market() private view returns (VaultMath.Market memory) {
+        return VaultMath.Market({
+            quoteUnit: _quoteUnit,
+            underlyingUnit: _underlyingUnit,
+            priceScale: _priceScale,
+            lnPriceScale: _lnPriceScale,
+            underlyingIsToken0: _underlyingIsToken0
         });
     }
 
-    function _removeOpenSeries(uint256 seriesId) private {
-        uint256 n = _openSeriesIds.length;
-        for (uint256 i = 0; i < n; ++i) {
-            if (_openSeriesIds[i] == seriesId) {
-                _openSeriesIds[i] = _openSeriesIds[n - 1];
-                _openSeriesIds.pop();
-                return;
-            }
-        }
-    }
-
-    /// @dev One pass over the open series: the options' delta at `price` (when `withDelta`) and the payoff
-    /// liabilities at the collateral band's edges, in quote rounded up.
-    function _scanBook(uint256 price, bool withDelta)
-        private
-        view
-        returns (int256 optionDelta, uint256 liabilityLow, uint256 liabilityHigh)
-    {
-        uint256 stress = _writeConfig.stressBps;
-        uint256 low = price * (BPS - stress) / BPS;
-        uint256 high = price * (BPS + stress) / BPS;
-        uint256 n = _openSeriesIds.length;
-        for (uint256 i = 0; i < n; ++i) {
-            SeriesData memory s = _series[_openSeriesIds[i]];
-            if (s.openSize == 0) continue;
-            if (withDelta) {
-                uint256 timeToExpiry = s.expiry > block.timestamp ? s.expiry - block.timestamp : 0;
-                optionDelta += int256(uint256(s.openSize)) * BlackScholes.delta(s.isCall, price, s.strike, s.vol, timeToExpiry)
-                    / int256(WAD);
-            }
-            liabilityLow += _quoteValue(s.openSize, BlackScholes.intrinsic(s.isCall, low, s.strike), Math.Rounding.Ceil);
-            liabilityHigh += _quoteValue(s.openSize, BlackScholes.intrinsic(s.isCall, high, s.strike), Math.Rounding.Ceil);
-        }
-    }
-
-    /// @dev Sum of the Black-Scholes values of the open series at `price`, quote rounded up.
-    function _marks(uint256 price) private view returns (uint256 total) {
-        uint256 n = _openSeriesIds.length;
-        for (uint256 i = 0; i < n; ++i) {
-            SeriesData memory s = _series[_openSeriesIds[i]];
-            if (s.openSize == 0) continue;
-            uint256 timeToExpiry = s.expiry > block.timestamp ? s.expiry - block.timestamp : 0;
-            total += _quoteValue(
-                s.openSize, BlackScholes.price(s.isCall, price, s.strike, s.vol, timeToExpiry), Math.Rounding.Ceil
-            );
-        }
-    }
-
-    function _edgeValues(
-        uint256 price,
-        uint256 quoteBalance,
-        uint256 underlyingBalance,
-        uint256 liabilityLow,
-        uint256 liabilityHigh
-    ) private view returns (int256 valueAtLow, int256 valueAtHigh) {
-        uint256 stress = _writeConfig.stressBps;
-        int256 fixedPart = int256(quoteBalance) - int256(_reservedPayouts);
-        valueAtLow = fixedPart
-            + int256(_quoteValue(underlyingBalance, price * (BPS - stress) / BPS, Math.Rounding.Floor))
-            - int256(liabilityLow);
-        valueAtHigh = fixedPart
-            + int256(_quoteValue(underlyingBalance, price * (BPS + stress) / BPS, Math.Rounding.Floor))
-            - int256(liabilityHigh);
-    }
-
-    function _requireCollateral(uint256 price) private view {
-        (, uint256 liabilityLow, uint256 liabilityHigh) = _scanBook(price, false);
-        _requireCollateralValues(
+    /// @dev V(P-) and V(P+) at `price` from the current balances and book.
+    function _collateralValues(uint256 price) private view returns (int256 valueAtLow, int256 valueAtHigh) {
+        VaultMath.Market memory m = _market();
+        uint256 stressBps = _risk.stressBps;
+        (, uint256 liabilityLow, uint256 liabilityHigh) = _book.scan(m, price, stressBps, false);
+        return VaultMath.edgeValues(
+            m,
             price,
+            stressBps,
             IERC20(asset()).balanceOf(address(this)),
             _underlying.balanceOf(address(this)),
+            _book.reservedPayouts,
             liabilityLow,
             liabilityHigh
         );
     }
 
-    function _requireCollateralValues(
-        uint256 price,
-        uint256 quoteBalance,
-        uint256 underlyingBalance,
-        uint256 liabilityLow,
-        uint256 liabilityHigh
-    ) private view {
-        (int256 valueAtLow, int256 valueAtHigh) =
-            _edgeValues(price, quoteBalance, underlyingBalance, liabilityLow, liabilityHigh);
+    function _requireCollateral(uint256 price) private view {
+        (int256 valueAtLow, int256 valueAtHigh) = _collateralValues(price);
         if (valueAtLow < 0 || valueAtHigh < 0) revert VaultCollateralRuleViolated(valueAtLow, valueAtHigh);
     }
 
     /// @dev Quote that can leave without breaking the rule: min(free quote, V(P-), V(P+)), floored at 0.
     function _withdrawable(uint256 price) private view returns (uint256) {
         uint256 quoteBalance = IERC20(asset()).balanceOf(address(this));
-        if (quoteBalance <= _reservedPayouts) return 0;
-        (, uint256 liabilityLow, uint256 liabilityHigh) = _scanBook(price, false);
-        (int256 valueAtLow, int256 valueAtHigh) = _edgeValues(
-            price, quoteBalance, _underlying.balanceOf(address(this)), liabilityLow, liabilityHigh
-        );
+        uint256 reserved = _book.reservedPayouts;
+        if (quoteBalance <= reserved) return 0;
+        (int256 valueAtLow, int256 valueAtHigh) = _collateralValues(price);
         int256 headroom = valueAtLow < valueAtHigh ? valueAtLow : valueAtHigh;
         if (headroom <= 0) return 0;
-        return Math.min(quoteBalance - _reservedPayouts, uint256(headroom));
+        // headroom > 0 was just checked.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return Math.min(quoteBalance - reserved, uint256(headroom));
     }
 
     // =================================================================================================================
     // Internal: prices and swaps
     // =================================================================================================================
 
+    function _acceptsDeposits() private view returns (bool) {
+        if (_risk.paused) return false;
+        (bool ok,) = _tryPrice();
+        return ok;
+    }
+
     function _price() private view returns (uint256 price) {
         (price,) = _oracle.latestPrice();
         if (price < BlackScholes.MIN_PRICE || price > BlackScholes.MAX_PRICE) {
-            revert IOracleAdapter.OracleNonPositiveAnswer(int256(price));
+            revert IOracleAdapter.OracleNonPositiveAnswer(price.toInt256());
         }
     }
 
@@ -744,72 +573,37 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         }
     }
 
-    /// @dev Value in quote base units of `amount` underlying base units at WAD `price`.
-    function _quoteValue(uint256 amount, uint256 price, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(amount, price * _quoteUnit, WAD * _underlyingUnit, rounding);
-    }
-
-    /// @dev Underlying base units worth `amount` quote base units at WAD `price`.
-    function _underlyingValue(uint256 amount, uint256 price, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(amount, WAD * _underlyingUnit, price * _quoteUnit, rounding);
-    }
-
-    function _checkPoolAgainstOracle(uint256 price, RebalanceState memory limits) private view {
-        (uint160 sqrtPriceX96,,,,,,) = _pool.slot0();
-        uint256 poolPrice = _priceFromSqrtX96(sqrtPriceX96);
-        if (_deviationBps(poolPrice, price) > limits.maxDeviationBps) revert VaultPoolPriceDeviation(poolPrice, price);
-        uint256 twap = _twapPrice(limits.twapWindow);
-        if (_deviationBps(twap, price) > limits.maxDeviationBps) revert VaultTwapDeviation(twap, price);
-    }
-
-    /// @dev |a - b| / b in basis points, rounded up.
-    function _deviationBps(uint256 a, uint256 b) private pure returns (uint256) {
-        return Math.mulDiv(a > b ? a - b : b - a, BPS, b, Math.Rounding.Ceil);
-    }
-
-    /// @dev WAD price (quote per whole underlying) from the pool's sqrt price.
-    function _priceFromSqrtX96(uint160 sqrtPriceX96) private view returns (uint256) {
-        // raw = token1 / token0 in base units = sqrtP^2 / 2^192; x = raw * 2^128 (cannot overflow: sqrtP < 2^160).
-        uint256 x = Math.mulDiv(sqrtPriceX96, sqrtPriceX96, Q64);
-        return _underlyingIsToken0 ? Math.mulDiv(x, _priceScale, Q128) : Math.mulDiv(_priceScale, Q128, x);
-    }
-
-    /// @dev sqrtPriceX96 at which the pool's price equals WAD `price`.
-    function _sqrtX96FromPrice(uint256 price) private view returns (uint160) {
-        uint256 ratioX192 = _underlyingIsToken0 ? Math.mulDiv(price, Q192, _priceScale) : Math.mulDiv(_priceScale, Q192, price);
-        return Math.sqrt(ratioX192).toUint160();
-    }
-
-    /// @dev Arithmetic-mean tick over `window` seconds (rounded toward negative infinity, as Uniswap's
-    /// OracleLibrary does) turned into a WAD price: exp(+-tick ln 1.0001 + ln(priceScale / 1e18)).
-    function _twapPrice(uint32 window) private view returns (uint256) {
-        uint32[] memory secondsAgos = new uint32[](2);
-        secondsAgos[0] = window;
-        (int56[] memory tickCumulatives,) = _pool.observe(secondsAgos);
-        int56 delta = tickCumulatives[1] - tickCumulatives[0];
-        int56 meanTick = delta / int56(uint56(window));
-        if (delta < 0 && delta % int56(uint56(window)) != 0) meanTick--;
-        int256 logRaw = int256(meanTick) * LN_1_0001;
-        return uint256(BlackScholes.exp((_underlyingIsToken0 ? logRaw : -logRaw) + _lnPriceScale));
-    }
-
-    /// @dev Every check that does not need the swap's outcome.
-    function _planRebalance(RebalanceParams calldata params) private view returns (RebalancePlan memory plan) {
+    /// @dev Every check that does not need the swap's outcome. Reads `_risk` (which also carries the pause flag and
+    /// the collateral band) and `_deltaConfig` once each.
+    function _planRebalance(VaultMath.Market memory m, RebalanceParams calldata params)
+        private
+        view
+        returns (RebalancePlan memory plan)
+    {
+        RiskState memory risk = _risk;
+        if (risk.paused) revert EnforcedPause();
         if (params.deadline < block.timestamp) revert VaultDeadlineExpired(params.deadline, block.timestamp);
         if (params.amountIn == 0) revert VaultZeroAmount();
-        RebalanceState memory limits = _rebalanceState;
         plan.price = _price();
-        plan.maxSlippageBps = limits.maxSlippageBps;
-        _checkPoolAgainstOracle(plan.price, limits);
+        plan.maxSlippageBps = risk.maxSlippageBps;
+        plan.stressBps = risk.stressBps;
+
+        (uint160 sqrtPriceX96,,,,,,) = _pool.slot0();
+        uint256 poolPrice = VaultMath.priceFromSqrtX96(m, sqrtPriceX96);
+        if (VaultMath.deviationBps(poolPrice, plan.price) > risk.maxDeviationBps) {
+            revert VaultPoolPriceDeviation(poolPrice, plan.price);
+        }
+        uint256 twap = VaultMath.twapPrice(m, _pool, risk.twapWindow);
+        if (VaultMath.deviationBps(twap, plan.price) > risk.maxDeviationBps) revert VaultTwapDeviation(twap, plan.price);
 
         plan.quoteBefore = IERC20(asset()).balanceOf(address(this));
         plan.underlyingBefore = _underlying.balanceOf(address(this));
-        (plan.optionDelta, plan.liabilityLow, plan.liabilityHigh) = _scanBook(plan.price, true);
-        plan.deltaBefore = int256(plan.underlyingBefore) - plan.optionDelta;
+        (plan.optionDelta, plan.liabilityLow, plan.liabilityHigh) = _book.scan(m, plan.price, risk.stressBps, true);
+        plan.deltaBefore = plan.underlyingBefore.toInt256() - plan.optionDelta;
 
         DeltaConfig memory target = _deltaConfig;
         int256 distance = plan.deltaBefore - target.targetDelta;
-        uint256 absDistance = _abs(distance);
+        uint256 absDistance = SignedMath.abs(distance);
         if (absDistance <= target.tolerance) {
             revert VaultWithinTolerance(plan.deltaBefore, target.targetDelta, target.tolerance);
         }
@@ -817,16 +611,19 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         if ((distance > 0) == params.buyUnderlying) {
             revert VaultWrongDirection(plan.deltaBefore, target.targetDelta, params.buyUnderlying);
         }
-        uint256 cooldownEndsAt = uint256(limits.lastRebalanceAt) + limits.cooldown;
+        uint256 cooldownEndsAt = uint256(risk.lastRebalanceAt) + risk.cooldown;
         if (absDistance < target.urgentThreshold && block.timestamp < cooldownEndsAt) {
             revert VaultCooldownActive(cooldownEndsAt);
         }
-        uint256 notional =
-            params.buyUnderlying ? params.amountIn : _quoteValue(params.amountIn, plan.price, Math.Rounding.Ceil);
-        if (notional > limits.maxNotional) revert VaultNotionalCapExceeded(notional, limits.maxNotional);
+        uint256 notional = params.buyUnderlying
+            ? params.amountIn
+            : VaultMath.quoteValue(m, params.amountIn, plan.price, Math.Rounding.Ceil);
+        if (notional > risk.maxNotional) revert VaultNotionalCapExceeded(notional, risk.maxNotional);
     }
 
-    function _swap(RebalanceParams calldata params, uint256 price, uint256 maxSlippageBps) private {
+    function _swap(VaultMath.Market memory m, RebalanceParams calldata params, uint256 price, uint256 maxSlippageBps)
+        private
+    {
         // Approve exactly amountIn, swap, and clear whatever the router did not pull.
         (IERC20 tokenIn, IERC20 tokenOut) =
             params.buyUnderlying ? (IERC20(asset()), _underlying) : (_underlying, IERC20(asset()));
@@ -834,7 +631,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         uint256 limitPrice = params.buyUnderlying
             ? price * (BPS + maxSlippageBps) / BPS
             : price * (BPS - maxSlippageBps) / BPS;
-        uint160 limit = _sqrtX96FromPrice(limitPrice);
+        uint160 limit = VaultMath.sqrtX96FromPrice(m, limitPrice);
         bool zeroForOne = address(tokenIn) < address(tokenOut);
         if (params.sqrtPriceLimitX96 != 0) {
             // zeroForOne lowers the pool's sqrt price: the tighter limit is the higher one, and vice versa.
@@ -843,6 +640,8 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
                 : (params.sqrtPriceLimitX96 < limit ? params.sqrtPriceLimitX96 : limit);
         }
 
+        // The allowance is always zero here (cleared below after every swap), so this is one `approve` call even
+        // for USDT-style tokens; the zero-to-nonzero write is refunded when the router's pull brings it back to zero.
         tokenIn.forceApprove(address(_router), params.amountIn);
         _router.exactInputSingle(
             ISwapRouter.ExactInputSingleParams({
@@ -860,6 +659,37 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         if (tokenIn.allowance(address(this), address(_router)) != 0) tokenIn.forceApprove(address(_router), 0);
     }
 
+    /// @dev Charges `moved` to the caller's delta budget; returns what is left.
+    function _chargeBudget(uint256 moved) private returns (uint256 budget) {
+        budget = _deltaBudgets[msg.sender];
+        if (moved > budget) revert VaultDeltaBudgetExceeded(moved, budget);
+        unchecked {
+            // moved <= budget was just checked.
+            budget -= moved;
+        }
+        _deltaBudgets[msg.sender] = budget;
+    }
+
+    /// @dev The collateral rule on the post-swap balances; the book's liabilities did not change with the swap.
+    function _requireCollateralAfterSwap(
+        VaultMath.Market memory m,
+        RebalancePlan memory plan,
+        uint256 quoteBalance,
+        uint256 underlyingBalance
+    ) private view {
+        (int256 valueAtLow, int256 valueAtHigh) = VaultMath.edgeValues(
+            m,
+            plan.price,
+            plan.stressBps,
+            quoteBalance,
+            underlyingBalance,
+            _book.reservedPayouts,
+            plan.liabilityLow,
+            plan.liabilityHigh
+        );
+        if (valueAtLow < 0 || valueAtHigh < 0) revert VaultCollateralRuleViolated(valueAtLow, valueAtHigh);
+    }
+
     function _checkOvershoot(int256 deltaAfter, int256 deltaBefore) private view {
         DeltaConfig memory target = _deltaConfig;
         int256 distanceBefore = deltaBefore - target.targetDelta;
@@ -867,17 +697,8 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, Pausable, Reentr
         // Crossing the target is allowed only to within the tolerance; staying on the same side can only have
         // moved toward the target (direction checked before the swap), so |distance| never grows.
         bool crossed = (distanceBefore > 0 && distanceAfter < 0) || (distanceBefore < 0 && distanceAfter > 0);
-        if (crossed && _abs(distanceAfter) > target.tolerance) {
+        if (crossed && SignedMath.abs(distanceAfter) > target.tolerance) {
             revert VaultOvershoot(deltaAfter, target.targetDelta, target.tolerance);
         }
-    }
-
-    function _abs(int256 x) private pure returns (uint256) {
-        return x >= 0 ? uint256(x) : uint256(-x);
-    }
-
-    /// @dev AccessControl and the interfaces both declare supportsInterface.
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return interfaceId == type(IOptionsVault).interfaceId || super.supportsInterface(interfaceId);
     }
 }

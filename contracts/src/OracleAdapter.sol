@@ -78,6 +78,24 @@ contract OracleAdapter is IOracleAdapter {
     }
 
     /// @inheritdoc IOracleAdapter
+    function roundPriceAfter(uint256 time, uint80 roundId) external view returns (uint256 priceWad, uint256 updatedAt) {
+        if (roundId == 0) revert OracleRoundUnavailable(0); // no predecessor to check against
+        int256 answer;
+        (answer, updatedAt) = _roundAt(roundId);
+        if (updatedAt < time) revert OracleRoundBeforeTime(roundId, updatedAt, time);
+        if (updatedAt > block.timestamp) revert OracleUpdatedInFuture(updatedAt);
+        (, uint256 previousUpdatedAt) = _roundAt(roundId - 1);
+        if (previousUpdatedAt >= time) revert OracleRoundNotFirstAfterTime(roundId, previousUpdatedAt, time);
+        if (answer <= 0) revert OracleNonPositiveAnswer(answer);
+        Status status;
+        // answer > 0 was just checked.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        (status, priceWad) = _scale(uint256(answer));
+        if (status == Status.FeedCallFailed) revert OracleFeedCallFailed(address(_feed));
+        if (status != Status.Ok) revert OracleNonPositiveAnswer(answer);
+    }
+
+    /// @inheritdoc IOracleAdapter
     function tryLatestPrice() external view returns (Status status, uint256 priceWad, uint256 updatedAt) {
         (status, priceWad, updatedAt,,) = _read();
     }
@@ -102,16 +120,33 @@ contract OracleAdapter is IOracleAdapter {
         if (answer <= 0) return (Status.NonPositiveAnswer, 0, 0, answer, 0);
         if (updatedAt == 0 || updatedAt > block.timestamp) return (Status.UpdatedInFuture, 0, 0, 0, updatedAt);
         if (block.timestamp - updatedAt > _stalenessLimit) return (Status.Stale, 0, 0, 0, updatedAt);
-        uint256 raw = uint256(answer);
+        // answer > 0 was checked above.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        (status, priceWad) = _scale(uint256(answer));
+        if (status != Status.Ok) return (status, 0, 0, answer, 0);
+        return (Status.Ok, priceWad, updatedAt, 0, 0);
+    }
+
+    /// @dev A positive raw answer to 18 decimals: `FeedCallFailed` when it overflows (a malformed feed),
+    /// `NonPositiveAnswer` when it scales down to zero.
+    function _scale(uint256 raw) private view returns (Status status, uint256 priceWad) {
         if (_feedDecimals <= WAD_DECIMALS) {
             uint256 scale = 10 ** (WAD_DECIMALS - _feedDecimals);
-            if (raw > type(uint256).max / scale) return (Status.FeedCallFailed, 0, 0, 0, 0);
-            priceWad = raw * scale;
-        } else {
-            priceWad = raw / 10 ** (_feedDecimals - WAD_DECIMALS);
-            if (priceWad == 0) return (Status.NonPositiveAnswer, 0, 0, answer, 0);
+            if (raw > type(uint256).max / scale) return (Status.FeedCallFailed, 0);
+            return (Status.Ok, raw * scale);
         }
-        return (Status.Ok, priceWad, updatedAt, 0, 0);
+        priceWad = raw / 10 ** (_feedDecimals - WAD_DECIMALS);
+        status = priceWad == 0 ? Status.NonPositiveAnswer : Status.Ok;
+    }
+
+    /// @dev `getRoundData(roundId)` through a low-level static call; reverts with `OracleRoundUnavailable` when the
+    /// call fails, returns fewer than five words, or the round does not exist (`updatedAt == 0`).
+    function _roundAt(uint80 roundId) private view returns (int256 answer, uint256 updatedAt) {
+        (bool success, bytes memory data) =
+            address(_feed).staticcall(abi.encodeCall(IAggregatorV3.getRoundData, (roundId)));
+        if (!success || data.length < 160) revert OracleRoundUnavailable(roundId);
+        (, answer,, updatedAt,) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
+        if (updatedAt == 0) revert OracleRoundUnavailable(roundId);
     }
 
     /// @dev `latestRoundData()` through a low-level static call, so a reverting feed or one returning fewer than five

@@ -20,6 +20,8 @@ import {IOracleAdapter} from "./IOracleAdapter.sol";
 /// in P, so V is concave and is then non-negative on the whole band [P-, P+]: the vault can pay every holder at
 /// expiry for any price within `stress` of the last check. Withdrawals are also limited to free quote
 /// (`quote - reservedPayouts`).
+///
+/// Derived views (rebalance bounds, portfolio delta, collateral values, fair premium) are in `IOptionsVaultLens`.
 interface IOptionsVault {
     // ------------------------------------------------------------------------------------------------------------
     // Types
@@ -97,34 +99,6 @@ interface IOptionsVault {
         uint32 maxTimeToExpiry;
     }
 
-    /// @notice Everything a keeper needs to plan a rebalance that the vault will accept right now.
-    /// @param oraclePrice Oracle price, WAD.
-    /// @param poolPrice Pool spot price, WAD.
-    /// @param twapPrice Pool TWAP over `twapWindow`, WAD.
-    /// @param delta Portfolio delta now, underlying base units.
-    /// @param targetDelta Target delta.
-    /// @param tolerance Dead band and overshoot allowance.
-    /// @param urgent Whether |delta - target| is at or above the urgent threshold (cooldown waived).
-    /// @param cooldownEndsAt First timestamp at which a non-urgent rebalance is allowed.
-    /// @param budget The keeper's remaining delta budget, underlying base units.
-    /// @param maxQuoteIn Largest quote input the bounds allow when buying underlying (0 when selling is due).
-    /// @param maxUnderlyingIn Largest underlying input the bounds allow when selling (0 when buying is due).
-    /// @param config The rebalance configuration in force.
-    struct RebalanceBounds {
-        uint256 oraclePrice;
-        uint256 poolPrice;
-        uint256 twapPrice;
-        int256 delta;
-        int256 targetDelta;
-        uint256 tolerance;
-        bool urgent;
-        uint256 cooldownEndsAt;
-        uint256 budget;
-        uint256 maxQuoteIn;
-        uint256 maxUnderlyingIn;
-        RebalanceConfig config;
-    }
-
     // ------------------------------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------------------------------
@@ -137,8 +111,11 @@ interface IOptionsVault {
     );
     /// @notice A series' implied volatility changed.
     event VolUpdated(uint256 indexed seriesId, uint256 oldVol, uint256 newVol);
-    /// @notice A series was settled at `price`; `totalPayout` quote is reserved for its holders.
-    event SeriesSettled(uint256 indexed seriesId, uint256 price, uint256 payoffPerUnit, uint256 totalPayout);
+    /// @notice A series was settled at `price`, the answer of oracle round `roundId` (the round straddling expiry);
+    /// `totalPayout` quote is reserved for its holders.
+    event SeriesSettled(
+        uint256 indexed seriesId, uint80 roundId, uint256 price, uint256 payoffPerUnit, uint256 totalPayout
+    );
     /// @notice A holder was paid for a settled series.
     event PayoutClaimed(uint256 indexed seriesId, address indexed holder, uint256 size, uint256 amount);
     /// @notice The vault hedged. Amounts are what was actually spent and received.
@@ -160,11 +137,19 @@ interface IOptionsVault {
     event DeltaConfigSet(DeltaConfig config);
     /// @notice The admin changed the writing limits.
     event WriteConfigSet(WriteConfig config);
+    /// @notice The guardian paused the vault (same signature as OpenZeppelin's `Pausable`, for monitoring tools).
+    event Paused(address account);
+    /// @notice The admin lifted the pause (same signature as OpenZeppelin's `Pausable`).
+    event Unpaused(address account);
 
     // ------------------------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------------------------
 
+    /// @notice The vault is paused (same selector as OpenZeppelin's `Pausable.EnforcedPause`).
+    error EnforcedPause();
+    /// @notice `unpause` while not paused (same selector as OpenZeppelin's `Pausable.ExpectedPause`).
+    error ExpectedPause();
     /// @notice A required address argument is zero.
     error VaultZeroAddress();
     /// @notice A required amount argument is zero.
@@ -181,8 +166,6 @@ interface IOptionsVault {
     error VaultSeriesAlreadySettled(uint256 seriesId);
     /// @notice The series is not settled yet (claiming).
     error VaultSeriesNotSettled(uint256 seriesId);
-    /// @notice The oracle's latest update predates expiry, so it cannot settle the series.
-    error VaultPriceBeforeExpiry(uint256 updatedAt, uint256 expiry);
     /// @notice Strike or expiry of a new series out of range.
     error VaultInvalidSeries(uint256 strike, uint256 expiry);
     /// @notice As many series are open as the vault supports.
@@ -236,9 +219,13 @@ interface IOptionsVault {
     /// @notice Sets a series' implied volatility. VOL_SETTER_ROLE; within [minVol, maxVol]; not after expiry.
     function setVol(uint256 seriesId, uint256 vol) external;
 
-    /// @notice Settles an expired series at the oracle price and reserves its payouts. Anyone may call.
-    /// @dev The oracle's latest update must be at or after expiry.
-    function settle(uint256 seriesId) external;
+    /// @notice Settles an expired series and reserves its payouts. Anyone may call.
+    /// @dev The settlement price is the answer of the feed round that straddles expiry: the first round with
+    /// `updatedAt >= expiry`, i.e. whose predecessor (`roundId - 1`, same phase) has `updatedAt < expiry`. The caller
+    /// supplies that round as `roundId` and the oracle adapter verifies both conditions, so exactly one round is
+    /// accepted and the caller has no choice of price or timing (`IOracleAdapter.roundPriceAfter`).
+    /// @param roundId The feed's round id (proxy id, phase included) straddling the series' expiry.
+    function settle(uint256 seriesId, uint80 roundId) external;
 
     /// @notice Pays the caller's position in a settled series and burns it.
     /// @return amount Quote paid, rounded down.
@@ -254,13 +241,7 @@ interface IOptionsVault {
     /// @return amountOut What was actually received.
     function rebalance(RebalanceParams calldata params) external returns (uint256 amountIn, uint256 amountOut);
 
-    /// @notice The bounds a rebalance by `keeper` must respect right now. Reverts when the oracle is unusable.
-    function rebalanceBounds(address keeper) external view returns (RebalanceBounds memory bounds);
 
-    /// @notice Portfolio delta (underlying held minus the options' delta) at the oracle price.
-    /// @return delta Underlying base units.
-    /// @return oraclePrice The oracle price used, WAD.
-    function portfolioDelta() external view returns (int256 delta, uint256 oraclePrice);
 
     /// @notice Sets a keeper's delta budget (refill). DEFAULT_ADMIN_ROLE.
     function setDeltaBudget(address keeper, uint256 budget) external;
@@ -284,11 +265,7 @@ interface IOptionsVault {
     /// @notice Quote reserved for holders of settled series, not yet claimed.
     function reservedPayouts() external view returns (uint256);
 
-    /// @notice V(P-) and V(P+) of the collateral rule at the oracle price, quote base units.
-    function collateralValues() external view returns (int256 valueAtLow, int256 valueAtHigh);
 
-    /// @notice Black-Scholes value of `size` options of `seriesId` at the oracle price, quote, rounded up.
-    function fairPremium(uint256 seriesId, uint256 size) external view returns (uint256);
 
     /// @notice The oracle adapter.
     function oracle() external view returns (IOracleAdapter);
@@ -313,6 +290,9 @@ interface IOptionsVault {
 
     /// @notice Timestamp of the last rebalance.
     function lastRebalanceAt() external view returns (uint256);
+
+    /// @notice Whether deposits, writes and rebalances are stopped.
+    function paused() external view returns (bool);
 
     // ------------------------------------------------------------------------------------------------------------
     // Admin

@@ -34,6 +34,14 @@ interface IOracleAdapter {
     error OracleSequencerDown();
     /// @notice The sequencer came back up less than `gracePeriod` seconds ago.
     error OracleSequencerGracePeriod(uint256 upSince, uint256 gracePeriod);
+    /// @notice Round `roundId` cannot be read: the call failed, returned malformed data, or the round does not exist
+    /// (`updatedAt == 0`).
+    error OracleRoundUnavailable(uint80 roundId);
+    /// @notice Round `roundId` was last updated at `updatedAt`, before `time`: it cannot price `time`.
+    error OracleRoundBeforeTime(uint80 roundId, uint256 updatedAt, uint256 time);
+    /// @notice The round before `roundId` was already updated at or after `time` (`previousUpdatedAt`), so `roundId`
+    /// is not the first round at or after `time`.
+    error OracleRoundNotFirstAfterTime(uint80 roundId, uint256 previousUpdatedAt, uint256 time);
     /// @notice A constructor argument is out of range; `parameter` names it.
     error OracleInvalidConfig(string parameter);
 
@@ -54,6 +62,19 @@ interface IOracleAdapter {
     /// @return priceWad The price with 18 decimals.
     /// @return updatedAt When the feed last updated.
     function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt);
+
+    /// @notice The price of the feed round that straddles `time`: round `roundId` must have `updatedAt >= time` and
+    /// its predecessor `roundId - 1` `updatedAt < time`, so exactly one round id is accepted for a given `time`.
+    /// @dev Used for settlement at expiry: the caller finds the round off chain (binary search over
+    /// `getRoundData`) and this function only verifies it, in two reads. The answer must be positive; staleness and
+    /// the sequencer feed are not consulted (the round is historical and fixed by its timestamps). The predecessor
+    /// must be in the same phase of a Chainlink proxy (`roundId - 1`): a round that opens a phase (aggregator round
+    /// 1) cannot be verified and reverts with `OracleRoundUnavailable(roundId - 1)`.
+    /// @param time The timestamp to price (a series' expiry).
+    /// @param roundId The round claimed to straddle `time`.
+    /// @return priceWad The round's answer with 18 decimals.
+    /// @return updatedAt The round's `updatedAt` (>= `time`).
+    function roundPriceAfter(uint256 time, uint80 roundId) external view returns (uint256 priceWad, uint256 updatedAt);
 
     /// @notice The latest price without reverting: `status` tells whether it is usable.
     /// @dev `priceWad` and `updatedAt` are zero unless `status == Status.Ok`.

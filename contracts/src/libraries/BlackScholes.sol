@@ -63,8 +63,12 @@ library BlackScholes {
         _checkDomain(spot, strike, vol, timeToExpiry);
         // sqrt(T) in WAD: sqrt(T_years * 1e18 * 1e18); rounded down.
         uint256 sqrtT = Math.sqrt(timeToExpiry * 1e36 / SECONDS_PER_YEAR);
+        // vol <= MAX_VOL and sqrtT <= sqrt(MAX_TIME years) in WAD: the product is far below 2^255.
+        // forge-lint: disable-next-line(unsafe-typecast)
         volSqrtT = int256(vol * sqrtT / 1e18);
         if (volSqrtT == 0) revert BlackScholesInputOutOfRange();
+        // spot <= MAX_PRICE = 1e30 and strike >= MIN_PRICE: spot * 1e18 / strike <= 1e42 < 2^255.
+        // forge-lint: disable-next-line(unsafe-typecast)
         int256 logMoneyness = ln(int256(spot * 1e18 / strike));
         // (ln(S/K) + sigma^2 T / 2) / (sigma sqrt T); sigma^2 T = volSqrtT^2.
         d1_ = (logMoneyness + (volSqrtT * volSqrtT / WAD) / 2) * WAD / volSqrtT;
@@ -101,7 +105,11 @@ library BlackScholes {
         int256 nd1 = normCdf(d1_);
         int256 nd2 = normCdf(d1_ - volSqrtT);
         g.delta = isCall ? nd1 : nd1 - WAD;
+        // spot <= MAX_PRICE < 2^255; phi(d1) >= 0 and spot * volSqrtT > 0, so the quotient is non-negative.
+        // forge-lint: disable-next-line(unsafe-typecast)
         g.gamma = uint256(normPdf(d1_) * WAD / (int256(spot) * volSqrtT / WAD));
+        // spot and strike are at most MAX_PRICE = 1e30 (_checkDomain in d1).
+        // forge-lint: disable-next-line(unsafe-typecast)
         g.price = _price(isCall, int256(spot), int256(strike), nd1, nd2);
     }
 
@@ -116,6 +124,8 @@ library BlackScholes {
             return intrinsic(isCall, spot, strike);
         }
         (int256 d1_, int256 volSqrtT) = d1(spot, strike, vol, timeToExpiry);
+        // spot and strike are at most MAX_PRICE = 1e30 (_checkDomain in d1).
+        // forge-lint: disable-next-line(unsafe-typecast)
         return _price(isCall, int256(spot), int256(strike), normCdf(d1_), normCdf(d1_ - volSqrtT));
     }
 
@@ -131,6 +141,8 @@ library BlackScholes {
             ? spot * nd1 / WAD - strike * nd2 / WAD
             : strike * (WAD - nd2) / WAD - spot * (WAD - nd1) / WAD;
         // Rounding in the two products can push a worthless option a few wei below zero.
+        // value > 0 on the branch that casts.
+        // forge-lint: disable-next-line(unsafe-typecast)
         return value > 0 ? uint256(value) : 0;
     }
 
@@ -201,7 +213,11 @@ library BlackScholes {
         // shrink, and k * LN2_36 < 1.4e38. Nothing below can overflow.
         unchecked {
             // Write x = m * 2^k with m in [2^59, 2^60) as an integer, i.e. [0.576, 1.153] in WAD.
+            // x > 0 was checked; log2 < 256.
+            // forge-lint: disable-next-line(unsafe-typecast)
             int256 k = int256(Math.log2(uint256(x))) - 59;
+            // Each shift amount is cast on the branch where it is non-negative, and |k| <= 196.
+            // forge-lint: disable-next-line(unsafe-typecast)
             int256 m = k >= 0 ? x >> uint256(k) : x << uint256(-k);
             if (m < SQRT1_2) {
                 m <<= 1;
@@ -277,8 +293,14 @@ library BlackScholes {
             sum += t;
             t = t * r / 14e36;
             sum += t;
+            // -k > 0 on this branch.
+            // forge-lint: disable-next-line(unsafe-typecast)
             if (k < 0) return (sum >> uint256(-k)) / 1e18;
+            // 0 <= k <= 128 on this branch.
+            // forge-lint: disable-next-line(unsafe-typecast)
             if (k <= 128) return (sum << uint256(k)) / 1e18;
+            // 128 < k <= 188 here.
+            // forge-lint: disable-next-line(unsafe-typecast)
             return (sum / 1e18) << uint256(k);
         }
     }

@@ -358,9 +358,12 @@ contract BlackScholesTest is Test {
         int256 dUp = bs.delta(isCall, spot + h, strike, vol, tau);
         int256 dDown = bs.delta(isCall, spot - h, strike, vol, tau);
         int256 fdGamma = (dUp - dDown) * WAD / int256(2 * h);
-        // The central difference has truncation error O((h d1 / (S sigma sqrt T))^2): up to ~1e-7 in the tails.
-        // Plus the difference's rounding: 2 x (delta error <= 3e-16) / 2h.
-        assertApproxEqAbs(int256(g.gamma), fdGamma, g.gamma / 1e6 + 1e4, "gamma vs finite difference");
+        // The central difference's relative truncation error is about x^2 (d1^2 + 1) / 6 with x = h / (S sigma sqrt T).
+        // At the corner of the fuzzed domain (sigma = 10 %, T = 2 days) x = 1.35e-3, so it reaches 1e-5 for d1 ~ 5;
+        // further out gamma itself is below the absolute term. Plus the difference's rounding: 2 x (delta error
+        // <= 3e-16) / 2h. (The ci profile's 5,000 runs found 1.6e-6 at sigma = 10 %, T = 8.6 days, beyond the 1e-6
+        // this bound used to assume.)
+        assertApproxEqAbs(int256(g.gamma), fdGamma, g.gamma / 1e5 + 1e4, "gamma vs finite difference");
     }
 
     function testFuzz_CallDeltaIncreasesWithSpot(uint256 spot, uint256 strike, uint256 vol, uint256 tau, uint256 bump)

@@ -3,9 +3,12 @@ pragma solidity 0.8.26;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IOptionsVault} from "../../src/interfaces/IOptionsVault.sol";
+import {IOracleAdapter} from "../../src/interfaces/IOracleAdapter.sol";
+import {OracleAdapter} from "../../src/OracleAdapter.sol";
+import {IAggregatorV3} from "../../src/interfaces/IAggregatorV3.sol";
+import {MockAggregatorV3} from "../mocks/MockAggregatorV3.sol";
 import {VaultTestBase} from "../utils/VaultTestBase.sol";
 
 /// @notice Deposits, series, writing, vol, settlement, claims, pause and configuration, per function, with every
@@ -87,12 +90,12 @@ contract OptionsVaultTest is VaultTestBase {
         _deposit(lp, 100_000e6);
         uint256 id = _createSeries(false, 3000e18, 14 days);
         _write(id, 100e18);
-        (int256 low,) = vault.collateralValues();
+        (int256 low,) = lens.collateralValues(vault);
         uint256 maxWithdraw = vault.maxWithdraw(lp);
         assertEq(maxWithdraw, uint256(low), "the put's stress loss binds");
         vm.prank(lp);
         vault.withdraw(maxWithdraw, lp, lp);
-        (low,) = vault.collateralValues();
+        (low,) = lens.collateralValues(vault);
         assertGe(low, 0);
     }
 
@@ -172,7 +175,7 @@ contract OptionsVaultTest is VaultTestBase {
     function test_WriteCollectsPremiumAndRecordsPosition() public {
         _deposit(lp, 1_000_000e6);
         uint256 id = _createSeries(true, 3000e18, 14 days);
-        uint256 premium = vault.fairPremium(id, 10e18);
+        uint256 premium = lens.fairPremium(vault, id, 10e18);
         assertApproxEqRel(premium, 10 * 3000e6 * 0.8 * 0.4 * 0.1957, 0.01e18, "ATM call ~ 0.4 S sigma sqrt T");
         vm.expectEmit(address(vault));
         emit IOptionsVault.OptionWritten(id, writer, buyer, 10e18, premium);
@@ -188,7 +191,7 @@ contract OptionsVaultTest is VaultTestBase {
     function test_RevertWhen_PremiumBelowFairValue() public {
         _deposit(lp, 1_000_000e6);
         uint256 id = _createSeries(true, 3000e18, 14 days);
-        uint256 fair = vault.fairPremium(id, 10e18);
+        uint256 fair = lens.fairPremium(vault, id, 10e18);
         vm.prank(writer);
         vm.expectRevert(abi.encodeWithSelector(IOptionsVault.VaultPremiumTooLow.selector, fair - 1, fair));
         vault.write(id, 10e18, fair - 1, buyer);
@@ -197,7 +200,7 @@ contract OptionsVaultTest is VaultTestBase {
     function test_RevertWhen_WriteBreaksCollateralRule() public {
         _deposit(lp, 10_000e6);
         uint256 id = _createSeries(true, 3000e18, 14 days);
-        uint256 premium = vault.fairPremium(id, 100e18);
+        uint256 premium = lens.fairPremium(vault, id, 100e18);
         vm.prank(writer);
         vm.expectPartialRevert(IOptionsVault.VaultCollateralRuleViolated.selector);
         vault.write(id, 100e18, premium, buyer);
@@ -233,7 +236,7 @@ contract OptionsVaultTest is VaultTestBase {
         vm.prank(guardian);
         vault.pause();
         vm.prank(writer);
-        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.expectRevert(IOptionsVault.EnforcedPause.selector);
         vault.write(id, 1e18, 1e9, buyer);
     }
 
@@ -271,9 +274,10 @@ contract OptionsVaultTest is VaultTestBase {
         _write(id, 10e18);
         vm.warp(block.timestamp + 7 days);
         _setOracle(3250e18);
+        uint80 round = feed.latestRound();
         vm.expectEmit(address(vault));
-        emit IOptionsVault.SeriesSettled(id, 3250e18, 250e18, 2500e6);
-        vault.settle(id);
+        emit IOptionsVault.SeriesSettled(id, round, 3250e18, 250e18, 2500e6);
+        vault.settle(id, round);
         assertEq(vault.reservedPayouts(), 2500e6);
         assertEq(vault.openSeries().length, 0);
         vm.prank(buyer);
@@ -290,7 +294,7 @@ contract OptionsVaultTest is VaultTestBase {
         _write(id, 10e18);
         vm.warp(block.timestamp + 7 days);
         _setOracle(3000e18);
-        vault.settle(id);
+        _settle(id);
         assertEq(vault.reservedPayouts(), 0);
         vm.prank(buyer);
         assertEq(vault.claim(id), 0);
@@ -298,27 +302,128 @@ contract OptionsVaultTest is VaultTestBase {
 
     function test_RevertWhen_SettleBeforeExpiry() public {
         uint256 id = _createSeries(true, 3000e18, 7 days);
+        uint80 round = feed.latestRound();
         vm.expectRevert(abi.encodeWithSelector(IOptionsVault.VaultSeriesNotExpired.selector, id, block.timestamp + 7 days));
-        vault.settle(id);
+        vault.settle(id, round);
     }
 
+    /// @notice Before any round at or after expiry exists, the latest round is the only candidate and it is too
+    /// early: nobody can settle on a pre-expiry price.
     function test_RevertWhen_SettleWithPriceFromBeforeExpiry() public {
         uint256 id = _createSeries(true, 3000e18, 30 minutes);
         uint256 updatedAt = block.timestamp;
+        uint80 round = feed.latestRound();
         vm.warp(block.timestamp + 30 minutes);
         vm.expectRevert(
-            abi.encodeWithSelector(IOptionsVault.VaultPriceBeforeExpiry.selector, updatedAt, block.timestamp)
+            abi.encodeWithSelector(IOracleAdapter.OracleRoundBeforeTime.selector, round, updatedAt, block.timestamp)
         );
-        vault.settle(id);
+        vault.settle(id, round);
+    }
+
+    /// @notice Rounds before, at and after expiry: only the one straddling expiry settles, at its own answer, however
+    /// late settlement happens and whatever the latest price is.
+    function test_SettleUsesTheRoundStraddlingExpiry() public {
+        _deposit(lp, 1_000_000e6);
+        uint256 id = _createSeries(true, 3000e18, 1 days);
+        _write(id, 10e18);
+        uint256 expiry = block.timestamp + 1 days;
+        vm.warp(expiry - 10 minutes);
+        _setOracle(3100e18); // last round before expiry
+        uint80 before = feed.latestRound();
+        vm.warp(expiry + 5 minutes);
+        _setOracle(3200e18); // the straddling round
+        uint80 straddling = feed.latestRound();
+        vm.warp(expiry + 2 hours);
+        _setOracle(3900e18); // later rounds: a caller waiting for a better price gains nothing
+        _setOracle(3950e18);
+        uint80 later = feed.latestRound();
+        assertEq(_roundAfter(expiry), straddling);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IOracleAdapter.OracleRoundBeforeTime.selector, before, expiry - 10 minutes, expiry)
+        );
+        vault.settle(id, before);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IOracleAdapter.OracleRoundNotFirstAfterTime.selector, straddling + 1, expiry + 5 minutes, expiry
+            )
+        );
+        vault.settle(id, straddling + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IOracleAdapter.OracleRoundNotFirstAfterTime.selector, later, expiry + 2 hours, expiry)
+        );
+        vault.settle(id, later);
+
+        vm.expectEmit(address(vault));
+        emit IOptionsVault.SeriesSettled(id, straddling, 3200e18, 200e18, 2000e6);
+        vault.settle(id, straddling);
+        assertEq(vault.series(id).payoffPerUnit, 200e18);
+    }
+
+    /// @notice A round updated exactly at expiry straddles it (updatedAt >= expiry, predecessor before).
+    function test_SettleAtRoundUpdatedExactlyAtExpiry() public {
+        uint256 id = _createSeries(false, 3000e18, 1 days);
+        vm.warp(block.timestamp + 1 days);
+        _setOracle(2900e18);
+        uint80 round = feed.latestRound();
+        vault.settle(id, round);
+        assertEq(vault.series(id).payoffPerUnit, 100e18);
+    }
+
+    function test_RevertWhen_SettleWithUnknownRound() public {
+        uint256 id = _createSeries(true, 3000e18, 1 days);
+        vm.warp(block.timestamp + 1 days);
+        _setOracle(3000e18);
+        uint80 future = feed.latestRound() + 1;
+        vm.expectRevert(abi.encodeWithSelector(IOracleAdapter.OracleRoundUnavailable.selector, future));
+        vault.settle(id, future);
+        vm.expectRevert(abi.encodeWithSelector(IOracleAdapter.OracleRoundUnavailable.selector, uint80(0)));
+        vault.settle(id, 0);
+    }
+
+    /// @notice The first round of a proxy phase has no same-phase predecessor: it cannot be verified.
+    function test_RevertWhen_SettleWithFirstRoundOfPhase() public {
+        MockAggregatorV3 fresh = new MockAggregatorV3(8, "ETH / USD", 3000e8);
+        OracleAdapter freshAdapter = new OracleAdapter(IAggregatorV3(address(fresh)), IAggregatorV3(address(0)), 1 hours, 0);
+        uint80 first = fresh.FIRST_ROUND_ID();
+        vm.expectRevert(abi.encodeWithSelector(IOracleAdapter.OracleRoundUnavailable.selector, first - 1));
+        freshAdapter.roundPriceAfter(block.timestamp, first);
+    }
+
+    function testFuzz_OnlyTheStraddlingRoundSettles(uint256 rounds, uint256 hintSeed, uint256 stepSeed) public {
+        rounds = bound(rounds, 2, 12);
+        uint256 id = _createSeries(true, 3000e18, 1 days);
+        uint256 expiry = block.timestamp + 1 days;
+        vm.warp(expiry - 3 hours);
+        // Rounds spaced pseudo-randomly (possibly several per timestamp) across expiry.
+        for (uint256 i = 0; i < rounds; ++i) {
+            vm.warp(block.timestamp + (uint256(keccak256(abi.encode(stepSeed, i))) % 50 minutes));
+            _setOracle(3000e18 + i * 1e18);
+        }
+        if (block.timestamp < expiry) {
+            vm.warp(expiry);
+            _setOracle(3000e18);
+        }
+        uint80 straddling = _roundAfter(expiry);
+        uint80 hint = uint80(bound(hintSeed, feed.FIRST_ROUND_ID() + 1, feed.latestRound()));
+        if (hint != straddling) {
+            vm.expectPartialRevert(
+                hint < straddling
+                    ? IOracleAdapter.OracleRoundBeforeTime.selector
+                    : IOracleAdapter.OracleRoundNotFirstAfterTime.selector
+            );
+        }
+        vault.settle(id, hint);
     }
 
     function test_RevertWhen_SettleTwice() public {
         uint256 id = _createSeries(true, 3000e18, 1 days);
         vm.warp(block.timestamp + 1 days);
         _setOracle(3000e18);
-        vault.settle(id);
+        uint80 round = feed.latestRound();
+        vault.settle(id, round);
         vm.expectRevert(abi.encodeWithSelector(IOptionsVault.VaultSeriesAlreadySettled.selector, id));
-        vault.settle(id);
+        vault.settle(id, round);
     }
 
     function test_RevertWhen_ClaimBeforeSettlement() public {
@@ -334,7 +439,7 @@ contract OptionsVaultTest is VaultTestBase {
         uint256 id = _createSeries(true, 3000e18, 1 days);
         vm.warp(block.timestamp + 1 days);
         _setOracle(3000e18);
-        vault.settle(id);
+        _settle(id);
         vm.prank(lp);
         vm.expectRevert(abi.encodeWithSelector(IOptionsVault.VaultNothingToClaim.selector, id, lp));
         vault.claim(id);
@@ -349,6 +454,36 @@ contract OptionsVaultTest is VaultTestBase {
         vm.prank(admin);
         vault.unpause();
         assertFalse(vault.paused());
+    }
+
+    function test_PauseEmitsAndRevertsWhenRepeated() public {
+        vm.expectEmit(address(vault));
+        emit IOptionsVault.Paused(guardian);
+        vm.prank(guardian);
+        vault.pause();
+        vm.prank(guardian);
+        vm.expectRevert(IOptionsVault.EnforcedPause.selector);
+        vault.pause();
+        vm.expectEmit(address(vault));
+        emit IOptionsVault.Unpaused(admin);
+        vm.prank(admin);
+        vault.unpause();
+        vm.prank(admin);
+        vm.expectRevert(IOptionsVault.ExpectedPause.selector);
+        vault.unpause();
+    }
+
+    /// @notice Pausing keeps every configuration value: the flag shares a slot with the rebalance limits.
+    function test_PauseKeepsConfiguration() public {
+        IOptionsVault.RebalanceConfig memory before = vault.rebalanceConfig();
+        IOptionsVault.WriteConfig memory writeBefore = vault.writeConfig();
+        vm.prank(guardian);
+        vault.pause();
+        assertEq(abi.encode(vault.rebalanceConfig()), abi.encode(before));
+        assertEq(abi.encode(vault.writeConfig()), abi.encode(writeBefore));
+        vm.prank(admin);
+        vault.setRebalanceConfig(_defaultRebalanceConfig());
+        assertTrue(vault.paused(), "setting the limits keeps the pause");
     }
 
     function test_RevertWhen_GuardianUnpauses() public {

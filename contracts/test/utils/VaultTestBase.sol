@@ -12,6 +12,7 @@ import {OptionsVault} from "../../src/OptionsVault.sol";
 import {OracleAdapter} from "../../src/OracleAdapter.sol";
 import {IAggregatorV3} from "../../src/interfaces/IAggregatorV3.sol";
 import {IOptionsVault} from "../../src/interfaces/IOptionsVault.sol";
+import {OptionsVaultLens} from "../../src/periphery/OptionsVaultLens.sol";
 import {MockAggregatorV3} from "../mocks/MockAggregatorV3.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
 import {MockUSDT} from "../mocks/MockUSDT.sol";
@@ -43,6 +44,7 @@ abstract contract VaultTestBase is Test {
     ISwapRouter internal router;
     IUniswapV3Pool internal pool;
     OptionsVault internal vault;
+    OptionsVaultLens internal lens;
     bool internal underlyingIsToken0;
 
     /// @dev Override to run the same suite with a USDT-style quote token.
@@ -89,6 +91,7 @@ abstract contract VaultTestBase is Test {
                 writeConfig: _defaultWriteConfig()
             })
         );
+        lens = new OptionsVaultLens();
         vm.startPrank(admin);
         vault.grantRole(vault.GUARDIAN_ROLE(), guardian);
         vault.grantRole(vault.KEEPER_ROLE(), keeper);
@@ -150,9 +153,27 @@ abstract contract VaultTestBase is Test {
     }
 
     function _write(uint256 id, uint256 size) internal returns (uint256 premium) {
-        premium = vault.fairPremium(id, size);
+        premium = lens.fairPremium(vault, id, size);
         vm.prank(writer);
         vault.write(id, size, premium, buyer);
+    }
+
+    /// @dev The feed round straddling `time` (first with updatedAt >= time, predecessor before it), searched
+    /// backward from the latest round as a keeper would; reverts when no round at or after `time` exists yet.
+    function _roundAfter(uint256 time) internal view returns (uint80 roundId) {
+        roundId = feed.latestRound();
+        (,,, uint256 updatedAt,) = feed.getRoundData(roundId);
+        require(updatedAt >= time, "no round at or after time");
+        while (roundId > feed.FIRST_ROUND_ID()) {
+            (,,, uint256 previousUpdatedAt,) = feed.getRoundData(roundId - 1);
+            if (previousUpdatedAt < time) break;
+            --roundId;
+        }
+    }
+
+    /// @dev Settles `id` with the round straddling its expiry.
+    function _settle(uint256 id) internal {
+        vault.settle(id, _roundAfter(vault.series(id).expiry));
     }
 
     /// @dev Publishes an oracle answer now (WAD price).

@@ -1,0 +1,153 @@
+// The transaction journal: the keeper's source of truth for what it decided and what it signed.
+//
+// Every signed transaction is committed here BEFORE it is broadcast, so after a crash at any
+// instant the keeper knows each nonce it may have used and holds the exact bytes to re-send.
+// That is why the file runs with synchronous=FULL: in WAL mode, NORMAL may lose the last
+// commits on power loss (the WAL is not fsynced per commit), and a lost "attempt" row is
+// exactly the case where a restarted keeper would sign a second trade at a new nonce. FULL
+// fsyncs the WAL on every commit; the price is one fsync per journal write, a few per block.
+//
+// SQLite file, WAL mode (readers never block the writer), foreign keys on, busy timeout set,
+// schema versioned by PRAGMA user_version with forward-only migrations applied in one
+// transaction each. Every write below is one IMMEDIATE transaction, committed (and on disk)
+// when the call returns success. No secret ever reaches this file: raw signed transactions and
+// addresses are public data; keys are never passed in.
+//
+// Not thread-safe: one Journal per process, used from the daemon's event-loop thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keeper/core/bytes.hpp"
+#include "keeper/core/u256.hpp"
+#include "keeper/journal/error.hpp"
+#include "keeper/journal/sqlite.hpp"
+#include "keeper/tx/transaction.hpp"
+#include "keeper/txm/types.hpp"
+
+namespace keeper::journal {
+
+using txm::AttemptId;
+using txm::IntentId;
+
+/// The schema version this build writes. Older files are migrated on open; newer ones refused.
+inline constexpr std::int64_t kSchemaVersion = 1;
+
+struct JournalOptions {
+    std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// Which way the hedge trades the vault's underlying.
+enum class Direction : std::uint8_t { kBuy = 0, kSell = 1 };
+
+/// The decision an intent carries: enough to rebuild and audit the trade.
+struct Decision {
+    Address vault;
+    Direction direction{Direction::kBuy};
+    U256 amount_in{0};
+    U256 min_amount_out{0};
+    std::uint64_t deadline{0};  // unix seconds
+    bool operator==(const Decision&) const = default;
+};
+
+struct NewIntent {
+    std::string idempotency_key;  // one per decision, e.g. "<vault>:<block>:<policy step>"
+    std::uint64_t chain_id{0};
+    Address sender;
+    Decision decision;
+    std::int64_t created_at{0};  // unix seconds, from the caller's clock
+};
+
+struct IntentRecord {
+    IntentId id{0};
+    std::string idempotency_key;
+    std::uint64_t chain_id{0};
+    Address sender;
+    Decision decision;
+    txm::IntentState state{txm::IntentState::kCreated};
+    std::int64_t created_at{0};
+    std::optional<std::uint64_t> nonce;  // reserved nonce, once assigned
+    bool operator==(const IntentRecord&) const = default;
+};
+
+struct CreatedIntent {
+    IntentRecord intent;
+    bool inserted{false};  // false: the idempotency key was already journaled (nothing written)
+};
+
+class Journal {
+public:
+    /// Opens or creates the journal at `path`, applies pragmas and migrations.
+    [[nodiscard]] static Result<Journal> open(const std::string& path, const JournalOptions& options = {});
+
+    // ---- intents -------------------------------------------------------------------------------
+
+    /// Records a decision once: a second call with the same idempotency key writes nothing and
+    /// returns the existing intent with inserted = false.
+    [[nodiscard]] Result<CreatedIntent> create_intent(const NewIntent& intent);
+    [[nodiscard]] Result<std::optional<IntentRecord>> find_intent(std::string_view idempotency_key);
+    [[nodiscard]] Result<IntentRecord> intent(IntentId id);
+
+    /// Ends an intent in a terminal state (final, failed, cancelled, expired). `mined` is the
+    /// attempt whose receipt decided it, marked final (or failed for outcome failed).
+    [[nodiscard]] Result<void> finish_intent(IntentId id, txm::IntentState outcome, std::optional<AttemptId> mined);
+
+    // ---- nonces --------------------------------------------------------------------------------
+
+    /// Assigns `nonce` to the intent. Fails with kConstraint if the sender's nonce is already
+    /// reserved by another intent, kInvalidState if the intent already holds another nonce.
+    [[nodiscard]] Result<void> reserve_nonce(IntentId id, std::uint64_t nonce);
+    /// The sender's highest reserved nonce, if any.
+    [[nodiscard]] Result<std::optional<std::uint64_t>> highest_nonce(std::uint64_t chain_id, const Address& sender);
+    /// Reserved nonces of the sender's intents not yet terminal, ascending.
+    [[nodiscard]] Result<std::vector<std::uint64_t>> open_nonces(std::uint64_t chain_id, const Address& sender);
+
+    // ---- attempts ------------------------------------------------------------------------------
+
+    /// Journals a signed transaction for the intent; returns after COMMIT (fsynced), and only
+    /// then may the caller broadcast it. The transaction's nonce must be the intent's reserved
+    /// nonce and its chain id the intent's. The previous newest attempt, if any, is marked
+    /// replaced by this one. The intent must be created, signed or broadcast.
+    [[nodiscard]] Result<AttemptId> insert_attempt(IntentId id, txm::AttemptKind kind, const SignedTransaction& tx,
+                                                   std::int64_t created_at);
+    /// The node accepted the attempt (or already knew it) while the head was `block`.
+    [[nodiscard]] Result<void> mark_broadcast(AttemptId id, std::uint64_t block);
+    /// The attempt was mined in this block. The intent becomes included.
+    [[nodiscard]] Result<void> record_receipt(AttemptId id, const txm::ReceiptRecord& receipt);
+    /// The receipt's block left the canonical chain: the attempt is in flight again.
+    [[nodiscard]] Result<void> forget_receipt(AttemptId id);
+
+    // ---- views for the state machine ------------------------------------------------------------
+
+    [[nodiscard]] Result<txm::IntentView> intent_view(IntentId id);
+    /// Every intent of the sender not yet terminal, oldest first: what a restart resumes.
+    [[nodiscard]] Result<std::vector<txm::IntentView>> in_flight(std::uint64_t chain_id, const Address& sender);
+
+    /// Ended intents (final, failed, cancelled) of the sender with a receipt at or above
+    /// `from_block`, oldest first: what the state machine watches for reorgs past finality.
+    [[nodiscard]] Result<std::vector<txm::IntentView>> ended_since(std::uint64_t chain_id, const Address& sender,
+                                                                   std::uint64_t from_block);
+
+    // ---- introspection --------------------------------------------------------------------------
+
+    [[nodiscard]] Result<std::int64_t> schema_version();
+    [[nodiscard]] Result<std::string> journal_mode();
+    [[nodiscard]] Database& database() noexcept { return db_; }
+
+private:
+    explicit Journal(Database db) noexcept : db_(std::move(db)) {}
+    [[nodiscard]] Result<void> configure(const JournalOptions& options);
+    [[nodiscard]] Result<void> migrate();
+    [[nodiscard]] Result<std::int64_t> sender_id(std::uint64_t chain_id, const Address& sender, bool create);
+    [[nodiscard]] Result<std::vector<txm::AttemptView>> attempts_of(IntentId id);
+    [[nodiscard]] Result<std::vector<txm::IntentView>> views_of(Statement& ids, std::string_view operation);
+
+    Database db_;
+};
+
+}  // namespace keeper::journal

@@ -33,7 +33,7 @@ SignError key_error(const Bytes& b) {
 
 }  // namespace
 
-TEST_CASE("secret keys must be scalars in [1, n)") {
+TEST_CASE("secret keys must be scalars in 1..n-1") {
     const auto n = to_be32(kSecp256k1N);
     const auto n_minus_1 = to_be32(kSecp256k1N - 1);
     CHECK(key_error(Bytes(32, 0)) == SignError::kInvalidSecretKey);

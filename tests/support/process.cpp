@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <thread>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -106,6 +108,27 @@ std::string cast(const std::vector<std::string>& args, const std::string& stdin_
     }
     while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
     return r.out;
+}
+
+std::vector<ProcessResult> cast_all(const std::vector<std::vector<std::string>>& calls, unsigned parallel) {
+    std::vector<ProcessResult> results(calls.size());
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < calls.size(); i = next++) {
+            std::vector<std::string> argv{KEEPER_CAST};
+            argv.insert(argv.end(), calls[i].begin(), calls[i].end());
+            results[i] = run_process(argv);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < parallel; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+    return results;
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
 }
 
 }  // namespace keeper::test

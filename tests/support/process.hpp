@@ -20,4 +20,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 /// trailing newline removed; a non-zero exit fails the current Catch2 test with cast's stderr.
 std::string cast(const std::vector<std::string>& args, const std::string& stdin_data = {});
 
+/// Runs cast once per argument list, `parallel` processes at a time (each call is a process
+/// start and the machine's cores are shared); results come back in input order.
+std::vector<ProcessResult> cast_all(const std::vector<std::vector<std::string>>& calls, unsigned parallel = 3);
+
+/// `s` without trailing newlines (what a tool printed, as one value).
+std::string trimmed(std::string s);
+
 }  // namespace keeper::test

@@ -3,10 +3,8 @@
 // compared field by field with our decoder; and the EIP-155 example through cast.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,31 +15,10 @@
 #include "support/process.hpp"
 
 using namespace keeper;
+using test::cast_all;
+using test::trimmed;
 
 namespace {
-
-/// Runs cast once per argument list on a few threads (each call is a process start; the
-/// machine's cores are shared, so three at a time). Results come back in input order.
-std::vector<test::ProcessResult> cast_all(const std::vector<std::vector<std::string>>& calls) {
-    std::vector<test::ProcessResult> results(calls.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < calls.size(); i = next++) {
-            std::vector<std::string> argv{KEEPER_CAST};
-            argv.insert(argv.end(), calls[i].begin(), calls[i].end());
-            results[i] = test::run_process(argv);
-        }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < 3; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-    return results;
-}
-
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    return s;
-}
 
 struct Case {
     UnsignedTransaction tx;

@@ -41,8 +41,9 @@ inline void absorb_block(std::array<std::uint64_t, 25>& s, const std::uint8_t* b
 // registers. Each round computes theta's column parities, then one output plane at a time:
 // the five rho/pi-moved lanes of plane y into b0..b4 and chi+iota into the other state set.
 // Two rounds per iteration ping-pong between the a and e sets, so nothing is copied.
-// A second clone for Haswell-class CPUs (BMI1 andn, BMI2 rorx) is picked at load time.
-__attribute__((target_clones("default", "arch=haswell"))) void keccak_f1600(std::array<std::uint64_t, 25>& s) noexcept {
+// A second clone for x86-64-v3 CPUs (BMI1 andn, BMI2 rorx) is picked at load time by feature
+// test; "arch=haswell" would be chosen only on an Intel Haswell-family CPU (a cpu_is check).
+__attribute__((target_clones("default", "arch=x86-64-v3"))) void keccak_f1600(std::array<std::uint64_t, 25>& s) noexcept {
     std::uint64_t a00 = s[0], a10 = s[1], a20 = s[2], a30 = s[3], a40 = s[4];
     std::uint64_t a01 = s[5], a11 = s[6], a21 = s[7], a31 = s[8], a41 = s[9];
     std::uint64_t a02 = s[10], a12 = s[11], a22 = s[12], a32 = s[13], a42 = s[14];

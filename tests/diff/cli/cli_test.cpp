@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 using keeper::test::cast;
 using keeper::test::ProcessResult;
 using keeper::test::run_process;
+using keeper::test::TempDir;
 using keeper::test::trimmed;
 
 namespace {
@@ -26,33 +28,6 @@ std::string keeper_out(const std::vector<std::string>& args) {
     INFO("keeper stderr: " << r.err);
     REQUIRE(r.exit_code == 0);
     return trimmed(r.out);
-}
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "keeper-cli-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string write(const std::string& name, const std::string& content) const {
-        const auto p = (path / name).string();
-        std::ofstream(p, std::ios::binary) << content;
-        return p;
-    }
-};
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -79,9 +54,9 @@ TEST_CASE("mktx from a cast keystore equals cast mktx, and decode-tx recovers th
     const TempDir dir;
     const std::string key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
     cast({"wallet", "import", "k", "--private-key", key, "--unsafe-password", "pw", "--keystore-dir",
-          dir.path.string()});
+          dir.path().string()});
     const std::string password = dir.write("password", "pw\n");
-    const std::string keystore = (dir.path / "k").string();
+    const std::string keystore = (dir.path() / "k").string();
     const std::string to = "0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45";
     const std::vector<std::string> fields = {"--chain", "1", "--nonce", "7", "--gas-limit", "250000",
                                              "--gas-price", "30gwei", "--priority-gas-price", "1gwei"};
@@ -131,15 +106,15 @@ TEST_CASE("bad input is one line on stderr naming the argument, exit code 1") {
 
 TEST_CASE("backtest writes a table, CSV and a self-contained HTML report; bad scenarios name the key") {
     const TempDir dir;
-    const auto csv = dir.path / "out.csv";
-    const auto html = dir.path / "out.html";
+    const auto csv = dir.path() / "out.csv";
+    const auto html = dir.path() / "out.html";
     const std::string table = keeper_out({"backtest", std::string(KEEPER_SOURCE_DIR) + "/config/backtest/hull.toml",
                                           "--paths", "400", "--threads", "2", "--csv", csv.string(), "--html",
                                           html.string()});
     CHECK(table.find("sd/V0") != std::string::npos);
-    const std::string csv_text = slurp(csv);
+    const std::string csv_text = TempDir::read(csv.string());
     CHECK(std::count(csv_text.begin(), csv_text.end(), '\n') == 7);  // header + six rebalancing intervals
-    const std::string page = slurp(html);
+    const std::string page = TempDir::read(html.string());
     CHECK(page.find("<svg") != std::string::npos);
     // Self-contained: nothing is loaded from elsewhere (the SVG namespace URI is a name, not a load).
     CHECK(page.find("src=\"http") == std::string::npos);
@@ -147,7 +122,7 @@ TEST_CASE("backtest writes a table, CSV and a self-contained HTML report; bad sc
     CHECK(page.find("<link") == std::string::npos);
     CHECK(page.find("@import") == std::string::npos);
 
-    const std::string bad = dir.write("bad.toml", slurp(std::string(KEEPER_SOURCE_DIR) + "/config/backtest/hull.toml") +
+    const std::string bad = dir.write("bad.toml", TempDir::read(std::string(KEEPER_SOURCE_DIR) + "/config/backtest/hull.toml") +
                                                       "\n[surprise]\nkey = 1\n");
     const auto r = keeper_run({"backtest", bad});
     CHECK(r.exit_code == 1);

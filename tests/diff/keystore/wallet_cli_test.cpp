@@ -12,7 +12,7 @@
 #include "keeper/crypto/eip55.hpp"
 #include "keeper/keystore/keystore.hpp"
 #include "support/process.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace keeper;
 using keeper::test::cast;

@@ -3,7 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>  // mkdtemp
+#include "support/temp_dir.hpp"
+
 
 #include <filesystem>
 #include <string>
@@ -16,25 +17,6 @@
 namespace keeper::test {
 
 /// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "keeper-journal-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline constexpr std::uint64_t kChainId = 31337;
 // anvil's first dev account: a public test key, never used outside tests.

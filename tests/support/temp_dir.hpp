@@ -1,4 +1,4 @@
-// A private temporary directory, removed with its contents when the test ends.
+// Test support: a private temporary directory, removed with its contents when the test ends.
 #pragma once
 
 #include <cstdlib>
@@ -13,7 +13,7 @@ namespace keeper::test {
 class TempDir {
 public:
     TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "keeper-keystore-XXXXXX").string();
+        std::string pattern = (std::filesystem::temp_directory_path() / "keeper-test-XXXXXX").string();
         REQUIRE(::mkdtemp(pattern.data()) != nullptr);
         path_ = pattern;
     }

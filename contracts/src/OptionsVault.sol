@@ -17,6 +17,7 @@ import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRoute
 import {IOptionsVault} from "./interfaces/IOptionsVault.sol";
 import {IOracleAdapter} from "./interfaces/IOracleAdapter.sol";
 import {BlackScholes} from "./libraries/BlackScholes.sol";
+import {FeedReader} from "./libraries/FeedReader.sol";
 import {OptionsBook} from "./libraries/OptionsBook.sol";
 import {VaultMath} from "./libraries/VaultMath.sol";
 
@@ -34,8 +35,12 @@ import {VaultMath} from "./libraries/VaultMath.sol";
 ///
 /// Storage is laid out by access pattern, not by configuration struct: everything `rebalance` reads before the swap
 /// except the target and the book sits in one slot (`_risk`: limits, collateral band, pause flag, last rebalance
-/// time), the book's header (reserved payouts, series count, open count) in another, and the open series ids are
-/// packed eight to a slot. A rebalance over one open series reads seven cold slots in all.
+/// time), the hedging target in a second, each keeper's delta budget together with its copy of the KEEPER_ROLE bit in
+/// a third (so the role check costs no extra slot), the book's header (reserved payouts, series count, open count) in
+/// another, and the open series ids are packed eight to a slot. A rebalance over one open series reads seven cold
+/// vault slots in all. The hot path calls no contract of its own: the oracle feed is read directly with the adapter's
+/// rules (`FeedReader`), the book scan is compiled in (`OptionsBook.scanInline`), and the pool is read with raw static
+/// calls; only the admin, writer and ERC-4626 paths DELEGATECALL into `OptionsBook`.
 contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardTransient {
     using OptionsBook for OptionsBook.Book;
     using SafeERC20 for IERC20;
@@ -71,23 +76,11 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         WriteConfig writeConfig;
     }
 
-    /// @dev One slot: 16 + 16 + 32 + 32 + 96 + 16 + 40 + 8 = 256 bits.
-    struct RiskState {
-        uint16 maxDeviationBps;
-        uint16 maxSlippageBps;
-        uint32 twapWindow;
-        uint32 cooldown;
-        uint96 maxNotional;
-        uint16 stressBps;
-        uint40 lastRebalanceAt;
-        bool paused;
-    }
-
-    /// @dev The writing limits other than the collateral band (which `rebalance` needs and `_risk` holds).
-    struct VolLimits {
-        uint64 minVol;
-        uint64 maxVol;
-        uint32 maxTimeToExpiry;
+    /// @dev A keeper's hot state in one slot: the delta budget and a copy of its KEEPER_ROLE membership, kept in sync
+    /// by `_grantRole` / `_revokeRole` (AccessControl's own mapping stays the source of truth for `hasRole`).
+    struct KeeperState {
+        uint248 budget;
+        bool isKeeper;
     }
 
     /// @dev What `rebalance` knows before the swap (a struct keeps the legacy code generator's stack shallow).
@@ -113,12 +106,17 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
     uint256 private immutable _underlyingUnit;
     uint256 private immutable _priceScale;
     int256 private immutable _lnPriceScale;
+    // The adapter's configuration (immutable there too), so `_price` reads the feed without calling the adapter.
+    address private immutable _feed;
+    address private immutable _sequencerFeed;
+    /// @dev stalenessLimit | gracePeriod << 64 | scaleUp << 128 | scaleDown << 192 (each < 2^64; see `_feedPrice`).
+    uint256 private immutable _feedLimits;
 
-    RiskState private _risk;
+    OptionsBook.RiskState private _risk;
     DeltaConfig private _deltaConfig;
-    VolLimits private _volLimits;
+    OptionsBook.VolLimits private _volLimits;
     OptionsBook.Book private _book;
-    mapping(address keeper => uint256 budget) private _deltaBudgets;
+    mapping(address keeper => KeeperState) private _keepers;
 
     modifier whenNotPaused() {
         if (_risk.paused) revert EnforcedPause();
@@ -152,6 +150,13 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         _underlyingUnit = m.underlyingUnit;
         _priceScale = m.priceScale;
         _lnPriceScale = m.lnPriceScale;
+        _feed = address(p.oracle.feed());
+        _sequencerFeed = address(p.oracle.sequencerUptimeFeed());
+        (uint256 scaleUp, uint256 scaleDown) = FeedReader.scales(p.oracle.feedDecimals());
+        // Each factor is at most 10^18 (the adapter accepts at most 36 decimals); the staleness limit (at most 2 days
+        // in the adapter) and the grace period are checked to fit their 64 bits here.
+        _feedLimits = uint256(SafeCast.toUint64(p.oracle.stalenessLimit()))
+            | uint256(SafeCast.toUint64(p.oracle.gracePeriod())) << 64 | scaleUp << 128 | scaleDown << 192;
 
         _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
         _setRebalanceConfig(p.rebalanceConfig);
@@ -171,11 +176,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         uint256 quoteBalance = IERC20(asset()).balanceOf(address(this));
         uint256 reserved = _book.reservedPayouts;
         if (!ok) return quoteBalance > reserved ? quoteBalance - reserved : 0;
-        VaultMath.Market memory m = _market();
-        uint256 assets =
-            quoteBalance + VaultMath.quoteValue(m, _underlying.balanceOf(address(this)), price, Math.Rounding.Floor);
-        uint256 liabilities = reserved + _book.marks(m, price);
-        return assets > liabilities ? assets - liabilities : 0;
+        return _book.netAssets(_market(), price, quoteBalance, _underlying.balanceOf(address(this)));
     }
 
     /// @notice 0 while paused or while the oracle is unusable.
@@ -235,7 +236,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         whenNotPaused
         returns (uint256 seriesId)
     {
-        return _book.create(_bookLimits(), isCall, strike, expiry, vol);
+        return _book.create(_volLimits, isCall, strike, expiry, vol);
     }
 
     /// @inheritdoc IOptionsVault
@@ -252,7 +253,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
 
     /// @inheritdoc IOptionsVault
     function setVol(uint256 seriesId, uint256 vol) external onlyRole(VOL_SETTER_ROLE) {
-        _book.setVol(_bookLimits(), seriesId, vol);
+        _book.setVol(_volLimits, seriesId, vol);
     }
 
     /// @inheritdoc IOptionsVault
@@ -283,10 +284,12 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
     /// overshoot past the tolerance, the keeper's delta budget, and the collateral rule.
     function rebalance(RebalanceParams calldata params)
         external
-        onlyRole(KEEPER_ROLE)
         nonReentrant
         returns (uint256 amountIn, uint256 amountOut)
     {
+        // KEEPER_ROLE, checked on the copy in the keeper's budget slot, which the charge below reads and writes anyway
+        // (one cold slot for both); same error as `onlyRole(KEEPER_ROLE)`.
+        if (!_keepers[msg.sender].isKeeper) revert AccessControlUnauthorizedAccount(msg.sender, KEEPER_ROLE);
         VaultMath.Market memory m = _market();
         RebalancePlan memory plan = _planRebalance(m, params);
         _swap(m, params, plan.price, plan.maxSlippageBps);
@@ -303,6 +306,11 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
             amountOut = quoteAfter - plan.quoteBefore;
             moved = amountIn;
         }
+        // The router pulls with transferFrom, which spends the allowance: a full fill leaves none. A swap stopped
+        // early by the price limit leaves the rest; never leave any behind.
+        if (amountIn != params.amountIn) {
+            (params.buyUnderlying ? IERC20(asset()) : _underlying).forceApprove(address(_router), 0);
+        }
         // The vault's own floor from the oracle on what was actually spent, whatever minimum the keeper passed.
         uint256 minAmountOut = (
             params.buyUnderlying
@@ -313,7 +321,15 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         int256 deltaAfter = underlyingAfter.toInt256() - plan.optionDelta;
         _checkOvershoot(deltaAfter, plan.deltaBefore);
 
-        uint256 budget = _chargeBudget(moved);
+        uint256 budget = _keepers[msg.sender].budget;
+        if (moved > budget) revert VaultDeltaBudgetExceeded(moved, budget);
+        unchecked {
+            // moved <= budget was just checked.
+            budget -= moved;
+        }
+        // budget only went down from a uint248.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _keepers[msg.sender].budget = uint248(budget);
         // block.timestamp < 2^40 until the year 36812.
         _risk.lastRebalanceAt = uint40(block.timestamp);
         _requireCollateralAfterSwap(m, plan, quoteAfter, underlyingAfter);
@@ -325,14 +341,14 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
     /// @inheritdoc IOptionsVault
     function setDeltaBudget(address keeper, uint256 budget) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (keeper == address(0)) revert VaultZeroAddress();
-        uint256 oldBudget = _deltaBudgets[keeper];
-        _deltaBudgets[keeper] = budget;
+        uint256 oldBudget = _keepers[keeper].budget;
+        _keepers[keeper].budget = budget.toUint248();
         emit DeltaBudgetSet(keeper, oldBudget, budget);
     }
 
     /// @inheritdoc IOptionsVault
     function deltaBudget(address keeper) external view returns (uint256) {
-        return _deltaBudgets[keeper];
+        return _keepers[keeper].budget;
     }
 
     // =================================================================================================================
@@ -381,7 +397,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
 
     /// @inheritdoc IOptionsVault
     function rebalanceConfig() external view returns (RebalanceConfig memory) {
-        RiskState memory r = _risk;
+        OptionsBook.RiskState memory r = _risk;
         return RebalanceConfig({
             maxDeviationBps: r.maxDeviationBps,
             maxSlippageBps: r.maxSlippageBps,
@@ -398,7 +414,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
 
     /// @inheritdoc IOptionsVault
     function writeConfig() external view returns (WriteConfig memory) {
-        VolLimits memory v = _volLimits;
+        OptionsBook.VolLimits memory v = _volLimits;
         return WriteConfig({
             stressBps: _risk.stressBps,
             minVol: v.minVol,
@@ -449,6 +465,19 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         emit Unpaused(msg.sender);
     }
 
+    /// @dev Mirrors KEEPER_ROLE membership into the keeper's budget slot (see `KeeperState`).
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == KEEPER_ROLE) _keepers[account].isKeeper = true;
+    }
+
+    /// @dev Mirrors KEEPER_ROLE membership into the keeper's budget slot (see `KeeperState`). `renounceRole` and
+    /// `revokeRole` both end here.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == KEEPER_ROLE) _keepers[account].isKeeper = false;
+    }
+
     /// @dev AccessControl and the interfaces both declare supportsInterface.
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(IOptionsVault).interfaceId || super.supportsInterface(interfaceId);
@@ -459,42 +488,15 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
     // =================================================================================================================
 
     function _setRebalanceConfig(RebalanceConfig memory config) private {
-        if (config.maxDeviationBps == 0 || config.maxDeviationBps > 1_000) revert VaultInvalidConfig("maxDeviationBps");
-        if (config.maxSlippageBps == 0 || config.maxSlippageBps > 1_000) revert VaultInvalidConfig("maxSlippageBps");
-        if (config.twapWindow < 30 || config.twapWindow > 1 hours) revert VaultInvalidConfig("twapWindow");
-        if (config.cooldown > 1 days) revert VaultInvalidConfig("cooldown");
-        if (config.maxNotional == 0) revert VaultInvalidConfig("maxNotional");
-        RiskState storage r = _risk;
-        r.maxDeviationBps = config.maxDeviationBps;
-        r.maxSlippageBps = config.maxSlippageBps;
-        r.twapWindow = config.twapWindow;
-        r.cooldown = config.cooldown;
-        r.maxNotional = config.maxNotional;
-        emit RebalanceConfigSet(config);
+        OptionsBook.setRebalanceConfig(_risk, config);
     }
 
     function _setDeltaConfig(DeltaConfig memory config) private {
-        if (config.tolerance == 0) revert VaultInvalidConfig("tolerance");
-        if (config.urgentThreshold <= config.tolerance) revert VaultInvalidConfig("urgentThreshold");
-        _deltaConfig = config;
-        emit DeltaConfigSet(config);
+        OptionsBook.setDeltaConfig(_deltaConfig, config);
     }
 
     function _setWriteConfig(WriteConfig memory config) private {
-        if (config.stressBps == 0 || config.stressBps >= BPS) revert VaultInvalidConfig("stressBps");
-        if (config.minVol < BlackScholes.MIN_VOL || config.minVol > config.maxVol) revert VaultInvalidConfig("minVol");
-        if (config.maxVol > BlackScholes.MAX_VOL) revert VaultInvalidConfig("maxVol");
-        if (config.maxTimeToExpiry == 0 || config.maxTimeToExpiry > BlackScholes.MAX_TIME) {
-            revert VaultInvalidConfig("maxTimeToExpiry");
-        }
-        _risk.stressBps = config.stressBps;
-        _volLimits = VolLimits({minVol: config.minVol, maxVol: config.maxVol, maxTimeToExpiry: config.maxTimeToExpiry});
-        emit WriteConfigSet(config);
-    }
-
-    function _bookLimits() private view returns (OptionsBook.Limits memory) {
-        VolLimits memory v = _volLimits;
-        return OptionsBook.Limits({minVol: v.minVol, maxVol: v.maxVol, maxTimeToExpiry: v.maxTimeToExpiry});
+        OptionsBook.setWriteConfig(_risk, _volLimits, config);
     }
 
     // =================================================================================================================
@@ -513,18 +515,12 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
 
     /// @dev V(P-) and V(P+) at `price` from the current balances and book.
     function _collateralValues(uint256 price) private view returns (int256 valueAtLow, int256 valueAtHigh) {
-        VaultMath.Market memory m = _market();
-        uint256 stressBps = _risk.stressBps;
-        (, uint256 liabilityLow, uint256 liabilityHigh) = _book.scan(m, price, stressBps, false);
-        return VaultMath.edgeValues(
-            m,
+        return _book.collateralValues(
+            _market(),
             price,
-            stressBps,
+            _risk.stressBps,
             IERC20(asset()).balanceOf(address(this)),
-            _underlying.balanceOf(address(this)),
-            _book.reservedPayouts,
-            liabilityLow,
-            liabilityHigh
+            _underlying.balanceOf(address(this))
         );
     }
 
@@ -556,21 +552,38 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         return ok;
     }
 
+    /// @dev The adapter's latest price, read from the feed directly (`FeedReader`: the adapter's checks with its
+    /// configuration); when the fast path does not accept it, the adapter is asked and reverts with the reason.
     function _price() private view returns (uint256 price) {
-        (price,) = _oracle.latestPrice();
+        price = _feedPrice();
+        if (price == 0) (price,) = _oracle.latestPrice();
         if (price < BlackScholes.MIN_PRICE || price > BlackScholes.MAX_PRICE) {
             revert IOracleAdapter.OracleNonPositiveAnswer(price.toInt256());
         }
     }
 
-    /// @dev Never reverts: a failing adapter or a price outside the pricing domain reports `ok = false`.
+    /// @dev Never reverts: `ok` is false when the adapter would not report `Status.Ok` (`FeedReader` applies exactly
+    /// its checks) or the price is outside the pricing domain.
     function _tryPrice() private view returns (bool ok, uint256 price) {
-        try _oracle.tryLatestPrice() returns (IOracleAdapter.Status status, uint256 p, uint256) {
-            ok = status == IOracleAdapter.Status.Ok && p >= BlackScholes.MIN_PRICE && p <= BlackScholes.MAX_PRICE;
-            price = p;
-        } catch {
-            return (false, 0);
-        }
+        price = _feedPrice();
+        ok = price >= BlackScholes.MIN_PRICE && price <= BlackScholes.MAX_PRICE;
+    }
+
+    /// @dev `FeedReader.latestPrice` with the adapter's configuration (copied into immutables at construction).
+    function _feedPrice() private view returns (uint256) {
+        uint256 limits = _feedLimits;
+        // Unpacking the fields the constructor packed (each < 2^64).
+        // forge-lint: disable-next-item(unsafe-typecast)
+        return FeedReader.latestPrice(
+            FeedReader.Config({
+                feed: _feed,
+                sequencer: _sequencerFeed,
+                stalenessLimit: uint64(limits),
+                gracePeriod: uint64(limits >> 64),
+                scaleUp: uint64(limits >> 128),
+                scaleDown: limits >> 192
+            })
+        );
     }
 
     /// @dev Every check that does not need the swap's outcome. Reads `_risk` (which also carries the pause flag and
@@ -580,7 +593,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         view
         returns (RebalancePlan memory plan)
     {
-        RiskState memory risk = _risk;
+        OptionsBook.RiskState memory risk = _risk;
         if (risk.paused) revert EnforcedPause();
         if (params.deadline < block.timestamp) revert VaultDeadlineExpired(params.deadline, block.timestamp);
         if (params.amountIn == 0) revert VaultZeroAmount();
@@ -588,8 +601,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         plan.maxSlippageBps = risk.maxSlippageBps;
         plan.stressBps = risk.stressBps;
 
-        (uint160 sqrtPriceX96,,,,,,) = _pool.slot0();
-        uint256 poolPrice = VaultMath.priceFromSqrtX96(m, sqrtPriceX96);
+        uint256 poolPrice = VaultMath.priceFromSqrtX96(m, VaultMath.spotSqrtPriceX96(_pool));
         if (VaultMath.deviationBps(poolPrice, plan.price) > risk.maxDeviationBps) {
             revert VaultPoolPriceDeviation(poolPrice, plan.price);
         }
@@ -598,7 +610,8 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
 
         plan.quoteBefore = IERC20(asset()).balanceOf(address(this));
         plan.underlyingBefore = _underlying.balanceOf(address(this));
-        (plan.optionDelta, plan.liabilityLow, plan.liabilityHigh) = _book.scan(m, plan.price, risk.stressBps, true);
+        (plan.optionDelta, plan.liabilityLow, plan.liabilityHigh) =
+            _book.scanInline(m, plan.price, risk.stressBps, true);
         plan.deltaBefore = plan.underlyingBefore.toInt256() - plan.optionDelta;
 
         DeltaConfig memory target = _deltaConfig;
@@ -621,10 +634,10 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
         if (notional > risk.maxNotional) revert VaultNotionalCapExceeded(notional, risk.maxNotional);
     }
 
+    /// @dev Approves exactly amountIn and swaps; `_rebalance` clears what the router did not pull.
     function _swap(VaultMath.Market memory m, RebalanceParams calldata params, uint256 price, uint256 maxSlippageBps)
         private
     {
-        // Approve exactly amountIn, swap, and clear whatever the router did not pull.
         (IERC20 tokenIn, IERC20 tokenOut) =
             params.buyUnderlying ? (IERC20(asset()), _underlying) : (_underlying, IERC20(asset()));
         // Buying underlying pushes the WAD price up; the limit is the oracle price moved by the slippage bound.
@@ -640,7 +653,7 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
                 : (params.sqrtPriceLimitX96 < limit ? params.sqrtPriceLimitX96 : limit);
         }
 
-        // The allowance is always zero here (cleared below after every swap), so this is one `approve` call even
+        // The allowance is always zero here (spent or cleared after every swap), so this is one `approve` call even
         // for USDT-style tokens; the zero-to-nonzero write is refunded when the router's pull brings it back to zero.
         tokenIn.forceApprove(address(_router), params.amountIn);
         _router.exactInputSingle(
@@ -655,19 +668,6 @@ contract OptionsVault is IOptionsVault, ERC4626, AccessControl, ReentrancyGuardT
                 sqrtPriceLimitX96: limit
             })
         );
-        // A swap stopped by the price limit leaves part of the allowance: never leave any behind.
-        if (tokenIn.allowance(address(this), address(_router)) != 0) tokenIn.forceApprove(address(_router), 0);
-    }
-
-    /// @dev Charges `moved` to the caller's delta budget; returns what is left.
-    function _chargeBudget(uint256 moved) private returns (uint256 budget) {
-        budget = _deltaBudgets[msg.sender];
-        if (moved > budget) revert VaultDeltaBudgetExceeded(moved, budget);
-        unchecked {
-            // moved <= budget was just checked.
-            budget -= moved;
-        }
-        _deltaBudgets[msg.sender] = budget;
     }
 
     /// @dev The collateral rule on the post-swap balances; the book's liabilities did not change with the swap.

@@ -62,6 +62,11 @@ contract OracleAdapter is IOracleAdapter {
     }
 
     /// @inheritdoc IOracleAdapter
+    function feedDecimals() external view returns (uint8) {
+        return _feedDecimals;
+    }
+
+    /// @inheritdoc IOracleAdapter
     function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt) {
         Status status;
         int256 answer;

@@ -57,6 +57,9 @@ interface IOracleAdapter {
     /// @notice Seconds the sequencer must have been up before prices are trusted again.
     function gracePeriod() external view returns (uint256);
 
+    /// @notice Decimals of the price feed's answers (read once at deployment).
+    function feedDecimals() external view returns (uint8);
+
     /// @notice The latest price, scaled to 18 decimals (quote per one whole underlying).
     /// @dev Reverts with one of the errors above when the price is not usable.
     /// @return priceWad The price with 18 decimals.

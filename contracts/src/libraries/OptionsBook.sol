@@ -13,10 +13,11 @@ import {VaultMath} from "./VaultMath.sol";
 /// @notice The vault's ledger of option series and positions: creation, writing, implied-vol updates, settlement at
 /// the oracle round straddling expiry, claims, and the scans the vault's valuation and collateral rule run over the
 /// open series.
-/// @dev Linked library. Its `external` functions (the ledger changes and the struct-building views, none of them on
-/// the keeper's hot path) run by DELEGATECALL in the vault's storage and keep `OptionsVault` under EIP-170; its
-/// `internal` functions (`scan`, `marks`) are inlined into the vault so `rebalance`, deposits and withdrawals pay no
-/// extra call. Errors and events are the vault's (`IOptionsVault`); role, pause and token transfers stay in the vault.
+/// @dev Linked library. Its `external` functions (the ledger changes, the admin's configuration setters, the
+/// struct-building views, the net asset value and the collateral values, none of them on the keeper's hot path) run
+/// by DELEGATECALL in the vault's storage and keep `OptionsVault` under EIP-170; `scanInline` is `internal` and
+/// compiled into `rebalance`, so the keeper's call pays no DELEGATECALL. Errors and events are the vault's
+/// (`IOptionsVault`); role, pause and token transfers stay in the vault.
 ///
 /// Ledger invariants: the positions of a series sum to its `openSize` (claims burn both); `reservedPayouts` is the
 /// sum over settled series of the payout reserved at settlement (rounded up) minus what was claimed (rounded down),
@@ -49,17 +50,30 @@ library OptionsBook {
         mapping(uint256 seriesId => mapping(address holder => uint256 size)) positions;
     }
 
-    /// @notice Validation inputs of `create` and `setVol` (the vault's writing limits).
-    struct Limits {
-        uint256 minVol;
-        uint256 maxVol;
-        uint256 maxTimeToExpiry;
+    /// @notice The vault's rebalance limits, collateral band, pause flag and last rebalance time in one slot (everything
+    /// `rebalance` reads before the swap except the target and the book): 16 + 16 + 32 + 32 + 96 + 16 + 40 + 8 bits.
+    struct RiskState {
+        uint16 maxDeviationBps;
+        uint16 maxSlippageBps;
+        uint32 twapWindow;
+        uint32 cooldown;
+        uint96 maxNotional;
+        uint16 stressBps;
+        uint40 lastRebalanceAt;
+        bool paused;
+    }
+
+    /// @notice The writing limits other than the collateral band (which `RiskState` holds).
+    struct VolLimits {
+        uint64 minVol;
+        uint64 maxVol;
+        uint32 maxTimeToExpiry;
     }
 
     // -------------------------------------------------------------------------------------------- ledger changes
 
     /// @notice Opens a series; see `IOptionsVault.createSeries`.
-    function create(Book storage book, Limits memory limits, bool isCall, uint256 strike, uint256 expiry, uint256 vol)
+    function create(Book storage book, VolLimits storage limits, bool isCall, uint256 strike, uint256 expiry, uint256 vol)
         external
         returns (uint256 seriesId)
     {
@@ -121,7 +135,7 @@ library OptionsBook {
     }
 
     /// @notice Sets a live series' implied volatility within the limits.
-    function setVol(Book storage book, Limits memory limits, uint256 seriesId, uint256 vol) external {
+    function setVol(Book storage book, VolLimits storage limits, uint256 seriesId, uint256 vol) external {
         SeriesData storage s = _existing(book, seriesId);
         if (s.expiry <= block.timestamp) revert IOptionsVault.VaultSeriesExpired(seriesId, s.expiry);
         _checkVol(vol, limits);
@@ -173,6 +187,63 @@ library OptionsBook {
         book.reservedPayouts -= uint128(amount);
     }
 
+    // -------------------------------------------------------------------------------------------- configuration
+
+    /// @notice Validates and stores the rebalance limits; see `IOptionsVault.setRebalanceConfig`. Here rather than in
+    /// the vault only to keep the vault under EIP-170 (the admin's path, run by DELEGATECALL in the vault's storage).
+    function setRebalanceConfig(RiskState storage r, IOptionsVault.RebalanceConfig memory config) external {
+        if (config.maxDeviationBps == 0 || config.maxDeviationBps > 1_000) {
+            revert IOptionsVault.VaultInvalidConfig("maxDeviationBps");
+        }
+        if (config.maxSlippageBps == 0 || config.maxSlippageBps > 1_000) {
+            revert IOptionsVault.VaultInvalidConfig("maxSlippageBps");
+        }
+        if (config.twapWindow < 30 || config.twapWindow > 1 hours) {
+            revert IOptionsVault.VaultInvalidConfig("twapWindow");
+        }
+        if (config.cooldown > 1 days) revert IOptionsVault.VaultInvalidConfig("cooldown");
+        if (config.maxNotional == 0) revert IOptionsVault.VaultInvalidConfig("maxNotional");
+        r.maxDeviationBps = config.maxDeviationBps;
+        r.maxSlippageBps = config.maxSlippageBps;
+        r.twapWindow = config.twapWindow;
+        r.cooldown = config.cooldown;
+        r.maxNotional = config.maxNotional;
+        emit IOptionsVault.RebalanceConfigSet(config);
+    }
+
+    /// @notice Validates and stores the hedging target; see `IOptionsVault.setDeltaConfig`.
+    function setDeltaConfig(IOptionsVault.DeltaConfig storage target, IOptionsVault.DeltaConfig memory config)
+        external
+    {
+        if (config.tolerance == 0) revert IOptionsVault.VaultInvalidConfig("tolerance");
+        if (config.urgentThreshold <= config.tolerance) revert IOptionsVault.VaultInvalidConfig("urgentThreshold");
+        target.targetDelta = config.targetDelta;
+        target.tolerance = config.tolerance;
+        target.urgentThreshold = config.urgentThreshold;
+        emit IOptionsVault.DeltaConfigSet(config);
+    }
+
+    /// @notice Validates and stores the writing limits; see `IOptionsVault.setWriteConfig`.
+    function setWriteConfig(RiskState storage r, VolLimits storage v, IOptionsVault.WriteConfig memory config)
+        external
+    {
+        if (config.stressBps == 0 || config.stressBps >= VaultMath.BPS) {
+            revert IOptionsVault.VaultInvalidConfig("stressBps");
+        }
+        if (config.minVol < BlackScholes.MIN_VOL || config.minVol > config.maxVol) {
+            revert IOptionsVault.VaultInvalidConfig("minVol");
+        }
+        if (config.maxVol > BlackScholes.MAX_VOL) revert IOptionsVault.VaultInvalidConfig("maxVol");
+        if (config.maxTimeToExpiry == 0 || config.maxTimeToExpiry > BlackScholes.MAX_TIME) {
+            revert IOptionsVault.VaultInvalidConfig("maxTimeToExpiry");
+        }
+        r.stressBps = config.stressBps;
+        v.minVol = config.minVol;
+        v.maxVol = config.maxVol;
+        v.maxTimeToExpiry = config.maxTimeToExpiry;
+        emit IOptionsVault.WriteConfigSet(config);
+    }
+
     // -------------------------------------------------------------------------------------------- views
 
     /// @notice Every open series, in `openIds` order.
@@ -193,9 +264,10 @@ library OptionsBook {
     // -------------------------------------------------------------------------------------------- hot-path scans
 
     /// @notice One pass over the open series: the options' delta at `price` (when `withDelta`) and the payoff
-    /// liabilities at the collateral band's edges, quote rounded up.
-    function scan(Book storage book, VaultMath.Market memory m, uint256 price, uint256 stressBps, bool withDelta)
-        external
+    /// liabilities at the collateral band's edges, quote rounded up. Internal: compiled into `rebalance` (the keeper's
+    /// hot path pays no DELEGATECALL and no library account access) and into `collateralValues`.
+    function scanInline(Book storage book, VaultMath.Market memory m, uint256 price, uint256 stressBps, bool withDelta)
+        internal
         view
         returns (int256 optionDelta, uint256 liabilityLow, uint256 liabilityHigh)
     {
@@ -212,8 +284,38 @@ library OptionsBook {
         }
     }
 
+    /// @notice V(P-) and V(P+) of the collateral rule at `price` for these balances and the book (see `IOptionsVault`).
+    function collateralValues(
+        Book storage book,
+        VaultMath.Market memory m,
+        uint256 price,
+        uint256 stressBps,
+        uint256 quoteBalance,
+        uint256 underlyingBalance
+    ) external view returns (int256 valueAtLow, int256 valueAtHigh) {
+        (, uint256 liabilityLow, uint256 liabilityHigh) = scanInline(book, m, price, stressBps, false);
+        return VaultMath.edgeValues(
+            m, price, stressBps, quoteBalance, underlyingBalance, book.reservedPayouts, liabilityLow, liabilityHigh
+        );
+    }
+
+    /// @notice The vault's net asset value (`IOptionsVault` / `OptionsVault.totalAssets`): quote plus underlying at
+    /// `price` (rounded down) minus reserved payouts and the Black-Scholes marks of the open series (rounded up),
+    /// floored at 0.
+    function netAssets(
+        Book storage book,
+        VaultMath.Market memory m,
+        uint256 price,
+        uint256 quoteBalance,
+        uint256 underlyingBalance
+    ) external view returns (uint256) {
+        uint256 assets = quoteBalance + VaultMath.quoteValue(m, underlyingBalance, price, Math.Rounding.Floor);
+        uint256 liabilities = book.reservedPayouts + marks(book, m, price);
+        return assets > liabilities ? assets - liabilities : 0;
+    }
+
     /// @notice Sum of the Black-Scholes values of the open series at `price`, quote rounded up.
-    function marks(Book storage book, VaultMath.Market memory m, uint256 price) external view returns (uint256 total) {
+    function marks(Book storage book, VaultMath.Market memory m, uint256 price) internal view returns (uint256 total) {
         uint256 n = book.openCount;
         for (uint256 i = 0; i < n; ++i) {
             SeriesData memory s = book.series[book.openIds[i]];
@@ -229,9 +331,10 @@ library OptionsBook {
         if (s.expiry == 0) revert IOptionsVault.VaultUnknownSeries(seriesId);
     }
 
-    function _checkVol(uint256 vol, Limits memory limits) private pure {
-        if (vol < limits.minVol || vol > limits.maxVol) {
-            revert IOptionsVault.VaultInvalidVol(vol, limits.minVol, limits.maxVol);
+    function _checkVol(uint256 vol, VolLimits storage limits) private view {
+        (uint256 minVol, uint256 maxVol) = (limits.minVol, limits.maxVol);
+        if (vol < minVol || vol > maxVol) {
+            revert IOptionsVault.VaultInvalidVol(vol, minVol, maxVol);
         }
     }
 

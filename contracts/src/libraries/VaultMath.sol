@@ -152,21 +152,54 @@ library VaultMath {
     }
 
     /// @notice The pool's arithmetic-mean tick over the last `window` seconds, as a WAD price.
-    /// @dev One `observe` call with both points (`window` and 0 seconds ago): the 0 point reads the latest observation
-    /// and the pool's liquidity, which the swap that follows reads anyway, so only the `window` point's binary search
-    /// is extra. The mean tick rounds toward negative infinity, as Uniswap's OracleLibrary does, and becomes
-    /// exp(+-tick ln 1.0001 + ln(priceScale / 1e18)).
+    /// @dev One `observe([window, 0])` call: the 0 point reads the latest observation and the pool's liquidity, which
+    /// the swap that follows reads anyway, so only the `window` point's search is extra. The call is made and decoded
+    /// in assembly (only the two tick cumulatives are read; a pool's revert, e.g. "OLD" when the window reaches past
+    /// the oldest observation, is bubbled up). The mean tick rounds toward negative infinity, as Uniswap's
+    /// OracleLibrary does, and becomes exp(+-tick ln 1.0001 + ln(priceScale / 1e18)).
     function twapPrice(Market memory m, IUniswapV3Pool pool, uint32 window) internal view returns (uint256) {
-        uint32[] memory secondsAgos = new uint32[](2);
-        secondsAgos[0] = window;
-        (int56[] memory tickCumulatives,) = pool.observe(secondsAgos);
-        int56 delta = tickCumulatives[1] - tickCumulatives[0];
-        int56 span = int56(uint56(window));
-        int56 meanTick = delta / span;
+        int256 delta;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, shl(224, 0x883bdbfd)) // observe(uint32[])
+            mstore(add(ptr, 4), 0x20)
+            mstore(add(ptr, 36), 2)
+            mstore(add(ptr, 68), window)
+            mstore(add(ptr, 100), 0)
+            if iszero(staticcall(gas(), pool, ptr, 132, 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            // (int56[] tickCumulatives, uint160[] secondsPerLiquidityCumulativeX128s): the first head word is the
+            // offset of tickCumulatives, whose length word must be 2. returndatacopy reverts if out of bounds.
+            returndatacopy(ptr, 0, 0x20)
+            let offset := mload(ptr)
+            if gt(offset, 0xffffffff) { revert(0, 0) }
+            returndatacopy(ptr, offset, 0x60)
+            if iszero(eq(mload(ptr), 2)) { revert(0, 0) }
+            delta := sub(signextend(6, mload(add(ptr, 0x40))), signextend(6, mload(add(ptr, 0x20))))
+        }
+        // Both cumulatives are int56: delta fits in int56 for any window a pool can report.
+        int256 span = int256(uint256(window));
+        int256 meanTick = delta / span;
         if (delta < 0 && delta % span != 0) meanTick--;
-        int256 logRaw = int256(meanTick) * LN_1_0001;
+        int256 logRaw = meanTick * LN_1_0001;
         // exp(x) > 0 for every x it accepts: the cast cannot wrap.
         return uint256(BlackScholes.exp((m.underlyingIsToken0 ? logRaw : -logRaw) + m.lnPriceScale));
+    }
+
+    /// @notice The pool's current sqrt price (`slot0().sqrtPriceX96`), read without decoding the other six fields.
+    function spotSqrtPriceX96(IUniswapV3Pool pool) internal view returns (uint160 sqrtPriceX96) {
+        assembly ("memory-safe") {
+            mstore(0, shl(224, 0x3850c7bd)) // slot0()
+            let success := staticcall(gas(), pool, 0, 4, 0, 0x20)
+            // Seven words expected (Yul evaluates arguments right to left: the size is read after the call here).
+            if iszero(and(success, gt(returndatasize(), 0xdf))) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            sqrtPriceX96 := and(mload(0), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     function _timeTo(uint256 expiry) private view returns (uint256) {

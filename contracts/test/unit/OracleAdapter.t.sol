@@ -136,6 +136,7 @@ contract OracleAdapterTest is Test {
         assertEq(address(l2Adapter.sequencerUptimeFeed()), address(sequencer));
         assertEq(l2Adapter.stalenessLimit(), 1 hours);
         assertEq(l2Adapter.gracePeriod(), 1 hours);
+        assertEq(l2Adapter.feedDecimals(), feed.decimals());
     }
 
     function test_RevertWhen_ConstructedWithBadConfig() public {

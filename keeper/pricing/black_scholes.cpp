@@ -55,6 +55,13 @@ Greeks degenerate(const OptionSpec& o) noexcept {
     return g;
 }
 
+// sigma sqrt(T) == 0 (expired, zero volatility, or a product that underflows). The common
+// case is decided by two compares; the square root is taken only for tiny inputs.
+bool is_degenerate(double vol, double time) noexcept {
+    if (vol >= 1e-150 && time >= 1e-150) return false;
+    return !(vol * std::sqrt(time) > 0.0);
+}
+
 detail::Inputs to_inputs(const OptionSpec& o) noexcept {
     return {o.spot, o.strike, o.time, o.vol, o.rate, o.carry, o.type == OptionType::kCall ? 1.0 : -1.0};
 }
@@ -107,7 +114,7 @@ Expected<Greeks, PricingError> bs_greeks(const OptionSpec& o) noexcept {
 
 Greeks bs_greeks_unchecked(const OptionSpec& o) noexcept {
     assert(validate(o).has_value());
-    if (!(o.vol * std::sqrt(o.time) > 0.0)) return degenerate(o);
+    if (is_degenerate(o.vol, o.time)) return degenerate(o);
     return kernel_one(to_inputs(o));
 }
 
@@ -138,7 +145,7 @@ void bs_greeks_batch(std::span<const OptionSpec> options, std::span<Greeks> out)
         kernel_block(ic, oc, n);
         for (std::size_t i = 0; i < n; ++i) {
             const OptionSpec& o = options[base + i];
-            if (!(o.vol * std::sqrt(o.time) > 0.0)) {
+            if (is_degenerate(o.vol, o.time)) {
                 out[base + i] = degenerate(o);
                 continue;
             }
@@ -159,7 +166,7 @@ void bs_greeks_columns(const OptionColumns& in, const GreekColumns& out) noexcep
                   out.rho.data(), out.vanna.data(), out.volga.data()},
                  n);
     for (std::size_t i = 0; i < n; ++i) {
-        if (in.vol[i] * std::sqrt(in.time[i]) > 0.0) continue;
+        if (!is_degenerate(in.vol[i], in.time[i])) continue;
         const OptionSpec o{in.sign[i] > 0.0 ? OptionType::kCall : OptionType::kPut,
                            in.spot[i],
                            in.strike[i],

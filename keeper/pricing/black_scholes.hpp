@@ -87,8 +87,9 @@ struct GreekColumns {
     std::span<double> price, delta, gamma, vega, theta, rho, vanna, volga;
 };
 
-/// The batch kernel without the transposition: for callers that keep their book in columns
-/// (the simulator refills only the spot column per path). Precondition: every option valid.
+/// The batch kernel without the transposition: for callers that keep their book in columns.
+/// (To price fixed series at many spots, PreparedSeries in prepared.hpp does less work per
+/// evaluation.) Precondition: every option valid.
 void bs_greeks_columns(const OptionColumns& in, const GreekColumns& out) noexcept;
 
 }  // namespace keeper::pricing

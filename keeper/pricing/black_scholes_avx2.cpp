@@ -8,6 +8,11 @@ void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n
     kernel_loop(in, out, n);
 }
 
+void value_delta_gamma_avx2(const PreparedColumns& in, const double* spot, const ValueDeltaGammaColumns& out,
+                            std::size_t n) noexcept {
+    value_delta_gamma_loop(in, spot, out, n);
+}
+
 Greeks kernel_one_avx2(const Inputs& in) noexcept {
     return kernel(in);
 }

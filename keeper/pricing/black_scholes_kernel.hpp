@@ -27,6 +27,16 @@ struct OutColumns {
 
 struct Inputs;
 
+/// Columns of PreparedSeries (prepared.hpp) and the spot, then the three outputs.
+struct PreparedColumns {
+    const double *inv_strike, *carry_time, *s, *inv_s, *growth_over_strike, *df_q, *strike_df, *w;
+};
+struct ValueDeltaGammaColumns {
+    double *price, *delta, *gamma;
+};
+void value_delta_gamma_avx2(const PreparedColumns& in, const double* spot, const ValueDeltaGammaColumns& out,
+                            std::size_t n) noexcept;
+
 /// The batch loop and the single-option kernel for AVX2+FMA CPUs (black_scholes_avx2.cpp).
 void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n) noexcept;
 Greeks kernel_one_avx2(const Inputs& in) noexcept;
@@ -101,6 +111,47 @@ namespace {
         vanna[i] = g.vanna;
         volga[i] = g.volga;
     }
+}
+
+// Value, delta and gamma from the spot-independent terms: the kernel above without its square
+// root, two of its exponentials and four of its divisions (S/K becomes S * (1/K)).
+[[gnu::always_inline]] inline void value_delta_gamma_one(double spot, double inv_strike, double carry_time, double s,
+                                                         double inv_s, double growth_over_strike, double df_q,
+                                                         double strike_df, double w, double& price, double& delta,
+                                                         double& gamma) noexcept {
+    const double moneyness = spot * inv_strike;
+    const double x = detail::log(moneyness) + carry_time;  // ln(F/K)
+    const double d1 = x * inv_s + 0.5 * s;
+    const double d2 = d1 - s;
+    const double a1 = d1 < 0.0 ? -d1 : d1;
+    const double a2 = d2 < 0.0 ? -d2 : d2;
+    const double e1 = exp_minus_half_square(a1);
+    const double e2 = e1 * (spot * growth_over_strike);  // exp(-d2^2/2) = exp(-d1^2/2) F/K
+    const double tail1 = norm_tail_from_density(a1, e1);
+    const double tail2 = norm_tail_from_density(a2, e2);
+    const double cdf1 = w * d1 < 0.0 ? tail1 : 1.0 - tail1;
+    const double cdf2 = w * d2 < 0.0 ? tail2 : 1.0 - tail2;
+    const double sq = spot * df_q;
+    price = w * (sq * cdf1 - strike_df * cdf2);
+    delta = w * df_q * cdf1;
+    gamma = df_q * (kInvSqrt2Pi * e1) * inv_s / spot;
+}
+
+[[gnu::always_inline]] inline void value_delta_gamma_columns(
+    const double* __restrict spot, const double* __restrict inv_strike, const double* __restrict carry_time,
+    const double* __restrict s, const double* __restrict inv_s, const double* __restrict growth_over_strike,
+    const double* __restrict df_q, const double* __restrict strike_df, const double* __restrict w,
+    double* __restrict price, double* __restrict delta, double* __restrict gamma, std::size_t n) noexcept {
+#pragma GCC unroll 2
+    for (std::size_t i = 0; i < n; ++i)
+        value_delta_gamma_one(spot[i], inv_strike[i], carry_time[i], s[i], inv_s[i], growth_over_strike[i], df_q[i],
+                              strike_df[i], w[i], price[i], delta[i], gamma[i]);
+}
+
+[[gnu::always_inline]] inline void value_delta_gamma_loop(const PreparedColumns& in, const double* spot,
+                                                          const ValueDeltaGammaColumns& out, std::size_t n) noexcept {
+    value_delta_gamma_columns(spot, in.inv_strike, in.carry_time, in.s, in.inv_s, in.growth_over_strike, in.df_q,
+                              in.strike_df, in.w, out.price, out.delta, out.gamma, n);
 }
 
 [[gnu::always_inline]] inline void kernel_loop(const InColumns& in, const OutColumns& out, std::size_t n) noexcept {

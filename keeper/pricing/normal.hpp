@@ -86,7 +86,7 @@ template <int M>
 }
 
 /// m(z) = Phi(z) / phi(z) for z <= 0 (a Mills ratio), without underflow: sqrt(pi/2) erfcx(-z/sqrt 2).
-[[nodiscard]] inline double mills_ratio_nonpositive(double z) noexcept {
+[[nodiscard, gnu::always_inline]] inline double mills_ratio_nonpositive(double z) noexcept {
     return kSqrtPiOver2 * erfcx_nonnegative(-z * kInvSqrt2);
 }
 

@@ -7,6 +7,8 @@
 #include <system_error>
 #include <thread>
 
+#include "keeper/pricing/prepared.hpp"
+
 namespace keeper::sim {
 
 std::string_view to_string(BacktestError e) noexcept {
@@ -44,10 +46,11 @@ struct BookPath {
     std::vector<double> settle;  // cash from options expiring at step t
 };
 
-// The book's (step, option) pairs that are alive, as pricing columns: everything but the spot
-// is the same on every path, so it is laid out once per volatility.
+// The book's (step, option) pairs that are alive, prepared for pricing: everything but the spot
+// is the same on every path, so the spot-independent terms are computed once per volatility.
 struct BookColumns {
-    std::vector<double> strike, time, vol, rate, carry, sign, quantity;
+    pricing::PreparedSeries series;
+    std::vector<double> quantity;
     std::vector<std::size_t> step_begin;  // entries of step t: [step_begin[t], step_begin[t + 1])
 };
 
@@ -60,6 +63,7 @@ struct Setup {
     std::vector<double> vols;          // distinct hedge volatilities, vols[0] = pricing vol
     std::vector<std::size_t> vol_of;   // per policy: index into vols
     std::vector<BookColumns> columns;  // per distinct vol
+    std::vector<double> discount;      // e^{-r t dt} at step t, by the accounting's own recurrence
     double range_sqrt[2]{1.0, 1.0};    // sqrt(1 - w), sqrt(1 + w) of the pool's active range
     int block_paths{0};
     int blocks{0};
@@ -69,27 +73,25 @@ struct Scratch {
     std::vector<double> spot;
     std::vector<double> normals;
     std::vector<double> spot_column;
-    std::vector<double> greeks[8];  // price, delta, gamma, vega, theta, rho, vanna, volga
+    std::vector<double> mtm;        // one policy's mark-to-market P&L along the path
+    std::vector<double> greeks[3];  // price, delta, gamma
     std::vector<BookPath> books;    // one per distinct vol
 };
 
 BookColumns layout(const Setup& su, double vol) {
     const Scenario& sc = *su.sc;
     BookColumns c;
+    std::vector<pricing::OptionSpec> specs;
     for (int t = 0; t <= su.steps; ++t) {
-        c.step_begin.push_back(c.strike.size());
+        c.step_begin.push_back(specs.size());
         for (const LiveOption& o : su.options) {
             if (o.expiry_step <= t) continue;
-            c.strike.push_back(o.strike);
-            c.time.push_back((o.expiry_step - t) * su.dt);
-            c.vol.push_back(vol);
-            c.rate.push_back(sc.rate);
-            c.carry.push_back(sc.carry);
-            c.sign.push_back(o.type == pricing::OptionType::kCall ? 1.0 : -1.0);
+            specs.push_back({o.type, sc.paths.s0, o.strike, (o.expiry_step - t) * su.dt, vol, sc.rate, sc.carry});
             c.quantity.push_back(o.quantity);
         }
     }
-    c.step_begin.push_back(c.strike.size());
+    c.step_begin.push_back(specs.size());
+    c.series = pricing::PreparedSeries(specs);
     return c;
 }
 
@@ -114,14 +116,12 @@ void price_book(const Setup& su, std::span<const double> spot, const BookColumns
             o.type == pricing::OptionType::kCall ? std::max(st - o.strike, 0.0) : std::max(o.strike - st, 0.0);
         out.settle[static_cast<std::size_t>(o.expiry_step)] += o.quantity * payoff;
     }
-    const std::size_t n = c.strike.size();
+    const std::size_t n = c.series.size();
     s.spot_column.resize(n);
     for (auto& g : s.greeks) g.resize(n);
     for (std::size_t t = 0; t < points; ++t)
         for (std::size_t k = c.step_begin[t]; k < c.step_begin[t + 1]; ++k) s.spot_column[k] = spot[t];
-    pricing::bs_greeks_columns(
-        {s.spot_column, c.strike, c.time, c.vol, c.rate, c.carry, c.sign},
-        {s.greeks[0], s.greeks[1], s.greeks[2], s.greeks[3], s.greeks[4], s.greeks[5], s.greeks[6], s.greeks[7]});
+    c.series.value_delta_gamma(s.spot_column, s.greeks[0], s.greeks[1], s.greeks[2]);
     for (std::size_t t = 0; t < points; ++t) {
         double value = 0.0, delta = 0.0, gamma = 0.0;
         for (std::size_t k = c.step_begin[t]; k < c.step_begin[t + 1]; ++k) {
@@ -176,11 +176,11 @@ void run_block(const Setup& su, int block, Scratch& s, Outputs& out) {
             double hedge = 0.0;
             double cash = -marks.value[0];
             double since = std::numeric_limits<double>::infinity();
-            double discount = 1.0;
             double fee = 0.0, impact = 0.0, gas = 0.0;
             int trades = 0;
             for (std::size_t t = 0; t <= steps; ++t) {
                 const double st = s.spot[t];
+                const double discount = su.discount[t];
                 cash += marks.settle[t];
                 if (t < steps) {
                     policy::HedgeState state;
@@ -208,13 +208,9 @@ void run_block(const Setup& su, int block, Scratch& s, Outputs& out) {
                     }
                 }
                 const double mtm = (marks.value[t] + hedge * st + cash) * discount;
-                const std::size_t at = p * (steps + 1) + t;
-                const double delta = mtm - mtm_mean[at];
-                mtm_mean[at] += delta * inv_count;
-                mtm_m2[at] += delta * (mtm - mtm_mean[at]);
+                s.mtm[t] = mtm;
                 if (t < steps) {
                     cash *= growth;
-                    discount /= growth;
                     since += su.dt;
                 } else {
                     const auto pi = static_cast<std::size_t>(path);
@@ -224,6 +220,16 @@ void run_block(const Setup& su, int block, Scratch& s, Outputs& out) {
                     out.gas[p][pi] = gas;
                     out.trades[p][pi] = trades;
                 }
+            }
+            // Welford's update of the per-step statistics, off the branchy loop above (it
+            // vectorises); the same operations in the same order per step.
+            double* mean = mtm_mean + p * (steps + 1);
+            double* m2 = mtm_m2 + p * (steps + 1);
+            const double* mtm = s.mtm.data();
+            for (std::size_t t = 0; t <= steps; ++t) {
+                const double delta = mtm[t] - mean[t];
+                mean[t] += delta * inv_count;
+                m2[t] += delta * (mtm[t] - mean[t]);
             }
         }
     }
@@ -289,6 +295,14 @@ Expected<BacktestReport, BacktestError> run_backtest(const Scenario& sc) {
         su.vol_of.push_back(static_cast<std::size_t>(it - su.vols.begin()));
     }
     for (double v : su.vols) su.columns.push_back(layout(su, v));
+    {
+        const double growth = std::exp(sc.rate * su.dt);
+        double discount = 1.0;
+        for (int t = 0; t <= su.steps; ++t) {
+            su.discount.push_back(discount);
+            discount /= growth;
+        }
+    }
     su.block_paths = std::max(32, (sc.num_paths + 63) / 64);
     su.blocks = (sc.num_paths + su.block_paths - 1) / su.block_paths;
 
@@ -305,6 +319,7 @@ Expected<BacktestReport, BacktestError> run_backtest(const Scenario& sc) {
     auto worker = [&](int w) {
         Scratch s;
         s.spot.resize(points);
+        s.mtm.resize(points);
         s.normals.resize(2 * static_cast<std::size_t>(su.steps));
         s.books.resize(su.vols.size());
         for (int b = w; b < su.blocks; b += threads) run_block(su, b, s, out);

@@ -37,7 +37,7 @@ const Ziggurat& ziggurat() noexcept {
 
 }  // namespace
 
-double Rng::normal() noexcept {
+[[gnu::always_inline]] inline double Rng::normal_inline() noexcept {
     const Ziggurat& z = ziggurat();
     for (;;) {
         const std::uint64_t bits = next();
@@ -59,6 +59,14 @@ double Rng::normal() noexcept {
         const double v = u * z.x[i];
         if (z.f[i + 1] + uniform() * (z.f[i] - z.f[i + 1]) < std::exp(-0.5 * v * v)) return v;
     }
+}
+
+double Rng::normal() noexcept {
+    return normal_inline();
+}
+
+void Rng::fill_normals(std::span<double> out) noexcept {
+    for (double& z : out) z = normal_inline();
 }
 
 }  // namespace keeper::sim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "keeper/pricing/black_scholes.hpp"
+#include "keeper/pricing/prepared.hpp"
 #include "quantlib_reference.hpp"
 
 using namespace keeper::pricing;
@@ -227,4 +228,35 @@ TEST_CASE("the column kernel equals the scalar form, degenerate entries included
         CHECK(close(out[6][i], g.vanna, 1e-13, 1e-16));
         CHECK(close(out[7][i], g.volga, 1e-13, 1e-15 * options[i].spot));
     }
+}
+
+TEST_CASE("prepared series at many spots equal the scalar form, and QuantLib", "[bs][prepared]") {
+    auto options = random_options(1003, 11);
+    options[7].time = 0.0;  // expired and zero-vol series take the scalar limit
+    options[500].vol = 0.0;
+    const PreparedSeries prepared(options);
+    REQUIRE(prepared.size() == options.size());
+    // Each series at three spots: its own, and 30% either side (spot is not a prepared term).
+    for (const double bump : {1.0, 0.7, 1.3}) {
+        const std::size_t n = options.size();
+        std::vector<double> spot(n), price(n), delta(n), gamma(n);
+        for (std::size_t i = 0; i < n; ++i) spot[i] = options[i].spot * bump;
+        prepared.value_delta_gamma(spot, price, delta, gamma);
+        for (std::size_t i = 0; i < n; ++i) {
+            OptionSpec o = options[i];
+            o.spot = spot[i];
+            const Greeks g = bs_greeks_unchecked(o);
+            INFO("i = " << i << " bump " << bump);
+            CHECK(close(price[i], g.price, 1e-13, 1e-15 * o.spot));
+            CHECK(close(delta[i], g.delta, 1e-13, 1e-16));
+            CHECK(close(gamma[i], g.gamma, 1e-13, 1e-16 / o.spot));
+            if (o.time > 0.0 && o.vol > 0.0 && i % 10 == 0) {
+                const Greeks ql = keeper::test::quantlib_greeks(o);
+                CHECK(close(price[i], ql.price, 1e-12, 1e-14 * o.spot));
+                CHECK(close(delta[i], ql.delta, 1e-12, 1e-14));
+                CHECK(close(gamma[i], ql.gamma, 1e-12, 1e-14 / o.spot));
+            }
+        }
+    }
+    CHECK(PreparedSeries{}.size() == 0);
 }

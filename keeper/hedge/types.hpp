@@ -120,6 +120,7 @@ enum class PlanReason : std::uint8_t {
     kBelowMinimum,      // capped trade smaller than the minimum
     kLowKeeperBalance,  // not enough native token for gas
     kHalted,            // the transaction manager halted trading (deep reorg)
+    kInvalidSnapshot,   // snapshot data the planner cannot price (zero price, zero strike, ...)
 };
 [[nodiscard]] std::string_view to_string(PlanReason r) noexcept;
 
@@ -149,6 +150,8 @@ struct HedgePlan {
     double theta{0.0};
     double trade_underlying{0.0};  // > 0 buy, < 0 sell
     std::string idempotency_key;   // "<chain>:<vault>:<block>" style: one decision per vault and head
+    double in_flight_delta{0.0};   // expected delta change of hedges sent but not final, underlying units
+    std::string detail;            // why, in words, for the decision log ("oracle age 4000 s > 3600 s")
 };
 
 }  // namespace keeper::hedge

@@ -1,0 +1,131 @@
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <catch2/catch.hpp>
+
+#include "keeper/ops/keeper_metrics.hpp"
+#include "keeper/ops/metrics.hpp"
+
+using namespace keeper::ops;
+
+TEST_CASE("metrics: counters, gauges and labels render in the text format") {
+    Registry r;
+    auto& trades = r.counter("keeper_trades_total", "Hedge transactions confirmed.", {"vault"});
+    trades.labels({"0xB"}).inc();
+    trades.labels({"0xA"}).inc(2);
+    trades.labels({"0xA"}).inc(-5);  // ignored: a counter never goes down
+    auto& lag = r.gauge("keeper_head_lag_seconds", "Seconds since the last head's timestamp.");
+    lag.get().set(1.5);
+    auto& errors = r.counter("keeper_rpc_errors_total", "RPC errors.\nPer endpoint \\ kind.", {"endpoint", "kind"});
+    errors.labels({"in\"fura", "a\\b\nc"}).inc(3);
+    r.gauge("keeper_empty", "Registered, no series yet.", {"x"});
+
+    CHECK(r.render() ==
+          "# HELP keeper_empty Registered, no series yet.\n"
+          "# TYPE keeper_empty gauge\n"
+          "# HELP keeper_head_lag_seconds Seconds since the last head's timestamp.\n"
+          "# TYPE keeper_head_lag_seconds gauge\n"
+          "keeper_head_lag_seconds 1.5\n"
+          "# HELP keeper_rpc_errors_total RPC errors.\\nPer endpoint \\\\ kind.\n"
+          "# TYPE keeper_rpc_errors_total counter\n"
+          "keeper_rpc_errors_total{endpoint=\"in\\\"fura\",kind=\"a\\\\b\\nc\"} 3\n"
+          "# HELP keeper_trades_total Hedge transactions confirmed.\n"
+          "# TYPE keeper_trades_total counter\n"
+          "keeper_trades_total{vault=\"0xA\"} 2\n"
+          "keeper_trades_total{vault=\"0xB\"} 1\n");
+}
+
+TEST_CASE("metrics: histograms are cumulative with +Inf, _sum and _count") {
+    Registry r;
+    auto& h = r.histogram("keeper_decision_seconds", "Time from head to decision.", {0.25, 0.5, 1, 2.5}, {"vault"});
+    auto& a = h.labels({"0xA"});
+    a.observe(0.25);  // on a bound: counted in that bucket (le is inclusive)
+    a.observe(0.375);
+    a.observe(0.375);
+    a.observe(3);
+    h.labels({"0xB"});  // a series with no observations
+    CHECK(a.count() == 4);
+    CHECK(a.sum() == 4.0);
+    CHECK(r.render() ==
+          "# HELP keeper_decision_seconds Time from head to decision.\n"
+          "# TYPE keeper_decision_seconds histogram\n"
+          "keeper_decision_seconds_bucket{vault=\"0xA\",le=\"0.25\"} 1\n"
+          "keeper_decision_seconds_bucket{vault=\"0xA\",le=\"0.5\"} 3\n"
+          "keeper_decision_seconds_bucket{vault=\"0xA\",le=\"1\"} 3\n"
+          "keeper_decision_seconds_bucket{vault=\"0xA\",le=\"2.5\"} 3\n"
+          "keeper_decision_seconds_bucket{vault=\"0xA\",le=\"+Inf\"} 4\n"
+          "keeper_decision_seconds_sum{vault=\"0xA\"} 4\n"
+          "keeper_decision_seconds_count{vault=\"0xA\"} 4\n"
+          "keeper_decision_seconds_bucket{vault=\"0xB\",le=\"0.25\"} 0\n"
+          "keeper_decision_seconds_bucket{vault=\"0xB\",le=\"0.5\"} 0\n"
+          "keeper_decision_seconds_bucket{vault=\"0xB\",le=\"1\"} 0\n"
+          "keeper_decision_seconds_bucket{vault=\"0xB\",le=\"2.5\"} 0\n"
+          "keeper_decision_seconds_bucket{vault=\"0xB\",le=\"+Inf\"} 0\n"
+          "keeper_decision_seconds_sum{vault=\"0xB\"} 0\n"
+          "keeper_decision_seconds_count{vault=\"0xB\"} 0\n");
+
+    Registry unlabelled;
+    auto& g = unlabelled.histogram("gas_used", "Gas.", {21000}).get();
+    g.observe(50'000);
+    CHECK(unlabelled.render() ==
+          "# HELP gas_used Gas.\n# TYPE gas_used histogram\n"
+          "gas_used_bucket{le=\"21000\"} 0\ngas_used_bucket{le=\"+Inf\"} 1\ngas_used_sum 50000\ngas_used_count 1\n");
+}
+
+TEST_CASE("metrics: value formatting") {
+    CHECK(format_value(0) == "0");
+    CHECK(format_value(-3) == "-3");
+    CHECK(format_value(1e15) == "1000000000000000");
+    CHECK(format_value(1e300) == "1e+300");
+    CHECK(format_value(0.1) == "0.1");
+    CHECK(format_value(1.0 / 3.0) == "0.3333333333333333");
+    CHECK(format_value(std::numeric_limits<double>::infinity()) == "+Inf");
+    CHECK(format_value(-std::numeric_limits<double>::infinity()) == "-Inf");
+    CHECK(format_value(std::nan("")) == "NaN");
+    CHECK(escape_label_value("a\"b\\c\nd") == "a\\\"b\\\\c\\nd");
+    CHECK(escape_help("a\"b\\c\nd") == "a\"b\\\\c\\nd");
+    CHECK(exponential_buckets(0.5, 2, 4) == std::vector<double>{0.5, 1, 2, 4});
+    CHECK(linear_buckets(1, 2, 3) == std::vector<double>{1, 3, 5});
+}
+
+TEST_CASE("metrics: registration is idempotent and misuse is refused") {
+    Registry r;
+    auto& a = r.counter("x_total", "X.", {"k"});
+    auto& b = r.counter("x_total", "X.", {"k"});
+    CHECK(&a == &b);
+    CHECK(&a.labels({"v"}) == &b.labels({"v"}));
+    CHECK_THROWS_AS(r.gauge("x_total", "X.", {"k"}), std::logic_error);        // another type
+    CHECK_THROWS_AS(r.counter("x_total", "Other.", {"k"}), std::logic_error);  // another help
+    CHECK_THROWS_AS(r.counter("x_total", "X.", {"j"}), std::logic_error);      // other labels
+    CHECK_THROWS_AS(a.labels({}), std::logic_error);                           // wrong arity
+    CHECK_THROWS_AS(r.counter("1bad", "X."), std::logic_error);
+    CHECK_THROWS_AS(r.counter("bad-name", "X."), std::logic_error);
+    CHECK_THROWS_AS(r.counter("ok", "X.", {"__reserved"}), std::logic_error);
+    CHECK_THROWS_AS(r.counter("ok2", "X.", {"a", "a"}), std::logic_error);
+    CHECK_THROWS_AS(r.histogram("h", "H.", {1, 1}), std::logic_error);
+    CHECK_THROWS_AS(r.histogram("h2", "H.", {1, std::numeric_limits<double>::infinity()}), std::logic_error);
+    CHECK_THROWS_AS(r.histogram("h3", "H.", {1}, {"le"}), std::logic_error);
+    auto& h = r.histogram("h4", "H.", {1, 2});
+    CHECK(&h == &r.histogram("h4", "H.", {1, 2}));
+    CHECK_THROWS_AS(r.histogram("h4", "H.", {1, 3}), std::logic_error);
+}
+
+TEST_CASE("metrics: the keeper's families register once and render") {
+    Registry r;
+    KeeperMetrics m(r);
+    KeeperMetrics again(r);  // the same families: registration is idempotent
+    CHECK(&m.heads == &again.heads);
+    m.head_number.set(19'000'000);
+    m.decisions.labels({"0xA", "inside band"}).inc();
+    m.rpc_errors.labels({"alchemy", "timeout"}).inc();
+    m.decision_latency.labels({"0xA"}).observe(0.3);
+    const std::string text = r.render();
+    std::size_t families = 0;
+    for (std::size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1)) ++families;
+    CHECK(families == 21);
+    CHECK(text.find("keeper_head_number 19000000\n") != std::string::npos);
+    CHECK(text.find("keeper_decisions_total{vault=\"0xA\",reason=\"inside band\"} 1\n") != std::string::npos);
+    CHECK(text.find("keeper_rpc_errors_total{endpoint=\"alchemy\",kind=\"timeout\"} 1\n") != std::string::npos);
+    CHECK(text.find("keeper_head_to_submit_seconds_bucket{vault=\"0xA\",le=\"0.5\"} 1\n") != std::string::npos);
+}

@@ -1,5 +1,7 @@
 #include "keeper/journal/journal.hpp"
 
+#include "keeper/core/hex.hpp"
+
 #include <array>
 #include <limits>
 #include <utility>
@@ -18,7 +20,7 @@ struct Migration {
 };
 
 // Forward-only. Never edit a released step: add the next one.
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, R"sql(
 CREATE TABLE senders (
     id          INTEGER PRIMARY KEY,
@@ -69,6 +71,18 @@ CREATE TABLE receipts (
     status       INTEGER NOT NULL CHECK (status IN (0, 1))
 );
 )sql"},
+    // 2: what a replacement re-signs (the intent's transaction), and the keeper's own flags.
+    {2, R"sql(
+ALTER TABLE intents ADD COLUMN tx_to BLOB CHECK (tx_to IS NULL OR length(tx_to) = 20);
+ALTER TABLE intents ADD COLUMN tx_data BLOB;
+ALTER TABLE intents ADD COLUMN tx_value TEXT;
+ALTER TABLE intents ADD COLUMN tx_gas_limit INTEGER CHECK (tx_gas_limit IS NULL OR tx_gas_limit > 0);
+CREATE TABLE keeper_state (
+    key         TEXT    PRIMARY KEY,
+    value       TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+)sql"},
 }};
 
 // SQLite integers are signed 64-bit; nonces, blocks and timestamps stay far below 2^63.
@@ -109,7 +123,7 @@ Result<U256> u256_column(const Statement& s, int index, std::string_view what) {
 // The intent columns read_intent() expects, in order.
 constexpr std::string_view kIntentSelect =
     "SELECT i.id, i.idempotency_key, s.chain_id, s.address, i.vault, i.direction, i.amount_in, "
-    "i.min_amount_out, i.deadline, i.state, i.created_at, r.nonce "
+    "i.min_amount_out, i.deadline, i.state, i.created_at, r.nonce, i.tx_to, i.tx_data, i.tx_value, i.tx_gas_limit "
     "FROM intents i JOIN senders s ON s.id = i.sender_id "
     "LEFT JOIN nonce_reservations r ON r.intent_id = i.id ";
 
@@ -135,6 +149,18 @@ Result<IntentRecord> read_intent(const Statement& s) {
     r.state = static_cast<IntentState>(s.column_int(9));
     r.created_at = s.column_int(10);
     if (auto n = s.column_optional_int(11)) r.nonce = to_u64(*n);
+    if (auto gas = s.column_optional_int(15)) {
+        TxPayload p;
+        auto to = fixed_column<Address>(s, 12, "read intent tx_to");
+        if (!to) return propagate(std::move(to));
+        p.to = *to;
+        p.data = s.column_blob(13);
+        auto value = u256_column(s, 14, "read intent tx_value");
+        if (!value) return propagate(std::move(value));
+        p.value = *value;
+        p.gas_limit = to_u64(*gas);
+        r.payload = std::move(p);
+    }
     return r;
 }
 
@@ -286,7 +312,7 @@ Result<CreatedIntent> Journal::create_intent(const NewIntent& in) {
     if (auto ok = tx->commit(); !ok) return propagate(ok);
 
     IntentRecord rec{id,          in.idempotency_key,    in.chain_id,   in.sender,
-                     in.decision, IntentState::kCreated, in.created_at, std::nullopt};
+                     in.decision, IntentState::kCreated, in.created_at, std::nullopt, std::nullopt};
     return CreatedIntent{std::move(rec), true};
 }
 
@@ -314,6 +340,157 @@ Result<void> Journal::finish_intent(IntentId id, IntentState outcome, std::optio
         if (auto ok = (*att)->run("finish attempt"); !ok) return ok;
         if (db_.changes() != 1) return fail(Errc::kNotFound, "finish intent", "mined attempt not of this intent");
     }
+    return tx->commit();
+}
+
+Result<void> Journal::set_payload(IntentId id, const TxPayload& payload) {
+    if (payload.gas_limit == 0) return fail(Errc::kInvalidState, "set payload", "gas limit is zero");
+    auto tx = Transaction::begin(db_, "set payload");
+    if (!tx) return propagate(std::move(tx));
+    auto rec = intent(id);
+    if (!rec) return propagate(std::move(rec));
+    if (rec->state != IntentState::kCreated)
+        return fail(Errc::kInvalidState, "set payload", "intent is " + std::string(to_string(rec->state)));
+    auto upd = db_.prepare("UPDATE intents SET tx_to = ?2, tx_data = ?3, tx_value = ?4, tx_gas_limit = ?5 WHERE id = ?1");
+    if (!upd) return propagate(std::move(upd));
+    (*upd)->bind(1, id);
+    (*upd)->bind(2, payload.to.view());
+    (*upd)->bind(3, ByteView(payload.data));
+    (*upd)->bind(4, to_dec(payload.value));
+    (*upd)->bind(5, to_i64(payload.gas_limit));
+    if (auto ok = (*upd)->run("set payload"); !ok) return ok;
+    return tx->commit();
+}
+
+Result<std::vector<IntentRecord>> Journal::open_intents(std::uint64_t chain_id, const Address& sender) {
+    auto sel = db_.prepare(std::string(kIntentSelect) +
+                           "WHERE s.chain_id = ?1 AND s.address = ?2 AND i.state IN (0, 1, 2, 3) ORDER BY i.id");
+    if (!sel) return propagate(std::move(sel));
+    (*sel)->bind(1, to_i64(chain_id));
+    (*sel)->bind(2, sender.view());
+    std::vector<IntentRecord> out;
+    for (;;) {
+        auto row = (*sel)->step("read open intents");
+        if (!row) return propagate(std::move(row));
+        if (!*row) break;
+        auto rec = read_intent(**sel);
+        if (!rec) {
+            (*sel)->reset();
+            return propagate(std::move(rec));
+        }
+        out.push_back(std::move(*rec));
+    }
+    (*sel)->reset();
+    return out;
+}
+
+Result<std::array<std::uint64_t, 8>> Journal::count_by_state(std::uint64_t chain_id, const Address& sender) {
+    auto sel = db_.prepare(
+        "SELECT i.state, COUNT(*) FROM intents i JOIN senders s ON s.id = i.sender_id "
+        "WHERE s.chain_id = ?1 AND s.address = ?2 GROUP BY i.state");
+    if (!sel) return propagate(std::move(sel));
+    (*sel)->bind(1, to_i64(chain_id));
+    (*sel)->bind(2, sender.view());
+    std::array<std::uint64_t, 8> out{};
+    for (;;) {
+        auto row = (*sel)->step("count intents by state");
+        if (!row) return propagate(std::move(row));
+        if (!*row) break;
+        const std::int64_t state = (*sel)->column_int(0);
+        if (state >= 0 && state < 8) out[static_cast<std::size_t>(state)] = to_u64((*sel)->column_int(1));
+    }
+    (*sel)->reset();
+    return out;
+}
+
+Result<IntentRecord> Journal::create_gap_filler(std::uint64_t chain_id, const Address& sender, std::uint64_t nonce,
+                                                std::int64_t created_at) {
+    const std::string key =
+        "nonce-fill:" + std::to_string(chain_id) + ":" + to_hex(sender.view()) + ":" + std::to_string(nonce);
+    auto tx = Transaction::begin(db_, "create gap filler");
+    if (!tx) return propagate(std::move(tx));
+    auto existing = find_intent(key);
+    if (!existing) return propagate(std::move(existing));
+    if (*existing) return std::move(**existing);
+
+    auto sid = sender_id(chain_id, sender, true);
+    if (!sid) return propagate(std::move(sid));
+    auto holder = db_.prepare(
+        "SELECT i.state FROM nonce_reservations r JOIN intents i ON i.id = r.intent_id "
+        "WHERE r.sender_id = ?1 AND r.nonce = ?2");
+    if (!holder) return propagate(std::move(holder));
+    (*holder)->bind(1, *sid);
+    (*holder)->bind(2, to_i64(nonce));
+    auto row = (*holder)->step("find nonce holder");
+    if (!row) return propagate(std::move(row));
+    const bool held = *row;
+    const auto holder_state = held ? static_cast<IntentState>((*holder)->column_int(0)) : IntentState::kCreated;
+    (*holder)->reset();
+    if (held && !txm::is_terminal(holder_state))
+        return fail(Errc::kInvalidState, "create gap filler", "an open intent holds this nonce");
+
+    auto ins = db_.prepare(
+        "INSERT INTO intents (idempotency_key, sender_id, created_at, vault, direction, amount_in, min_amount_out, "
+        "deadline, state, tx_to, tx_data, tx_value, tx_gas_limit) "
+        "VALUES (?1, ?2, ?3, ?4, 0, '0', '0', ?5, ?6, ?4, X'', '0', 21000)");
+    if (!ins) return propagate(std::move(ins));
+    (*ins)->bind(1, std::string_view(key));
+    (*ins)->bind(2, *sid);
+    (*ins)->bind(3, created_at);
+    (*ins)->bind(4, sender.view());
+    (*ins)->bind(5, std::numeric_limits<std::int64_t>::max());  // a filler never expires
+    (*ins)->bind(6, to_i64(IntentState::kCreated));
+    if (auto ok = (*ins)->run("insert gap filler"); !ok) return propagate(ok);
+    const IntentId id = db_.last_insert_rowid();
+
+    auto res = db_.prepare(held ? "UPDATE nonce_reservations SET intent_id = ?3 WHERE sender_id = ?1 AND nonce = ?2"
+                                : "INSERT INTO nonce_reservations (sender_id, nonce, intent_id) VALUES (?1, ?2, ?3)");
+    if (!res) return propagate(std::move(res));
+    (*res)->bind(1, *sid);
+    (*res)->bind(2, to_i64(nonce));
+    (*res)->bind(3, id);
+    if (auto ok = (*res)->run("reserve gap nonce"); !ok) return propagate(ok);
+    auto rec = intent(id);
+    if (!rec) return propagate(std::move(rec));
+    if (auto ok = tx->commit(); !ok) return propagate(ok);
+    return rec;
+}
+
+// ---- keeper state ------------------------------------------------------------------------------
+
+Result<void> Journal::put_state(std::string_view key, std::string_view value, std::int64_t updated_at) {
+    auto tx = Transaction::begin(db_, "put keeper state");
+    if (!tx) return propagate(std::move(tx));
+    auto ins = db_.prepare(
+        "INSERT INTO keeper_state (key, value, updated_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+    if (!ins) return propagate(std::move(ins));
+    (*ins)->bind(1, key);
+    (*ins)->bind(2, value);
+    (*ins)->bind(3, updated_at);
+    if (auto ok = (*ins)->run("put keeper state"); !ok) return ok;
+    return tx->commit();
+}
+
+Result<std::optional<std::string>> Journal::get_state(std::string_view key) {
+    auto sel = db_.prepare("SELECT value FROM keeper_state WHERE key = ?1");
+    if (!sel) return propagate(std::move(sel));
+    (*sel)->bind(1, key);
+    auto row = (*sel)->step("get keeper state");
+    if (!row) return propagate(std::move(row));
+    std::optional<std::string> out;
+    if (*row) out = (*sel)->column_text(0);
+    (*sel)->reset();
+    return out;
+}
+
+Result<void> Journal::erase_state(std::string_view key) {
+    auto tx = Transaction::begin(db_, "erase keeper state");
+    if (!tx) return propagate(std::move(tx));
+    auto del = db_.prepare("DELETE FROM keeper_state WHERE key = ?1");
+    if (!del) return propagate(std::move(del));
+    (*del)->bind(1, key);
+    if (auto ok = (*del)->run("erase keeper state"); !ok) return ok;
     return tx->commit();
 }
 

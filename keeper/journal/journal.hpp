@@ -16,6 +16,7 @@
 // Not thread-safe: one Journal per process, used from the daemon's event-loop thread.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -36,7 +37,9 @@ using txm::AttemptId;
 using txm::IntentId;
 
 /// The schema version this build writes. Older files are migrated on open; newer ones refused.
-inline constexpr std::int64_t kSchemaVersion = 1;
+/// Version 2 adds what a replacement needs (the intent's transaction payload) and the
+/// keeper_state table (a persisted trading halt).
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 struct JournalOptions {
     std::chrono::milliseconds busy_timeout{5000};
@@ -53,6 +56,16 @@ struct Decision {
     U256 min_amount_out{0};
     std::uint64_t deadline{0};  // unix seconds
     bool operator==(const Decision&) const = default;
+};
+
+/// The transaction an intent sends: what a fee-bumped replacement re-signs unchanged. Recorded
+/// once the trade is simulated and its gas estimated, before any nonce is used.
+struct TxPayload {
+    Address to;
+    Bytes data;
+    U256 value{0};
+    std::uint64_t gas_limit{0};
+    bool operator==(const TxPayload&) const = default;
 };
 
 struct NewIntent {
@@ -72,6 +85,7 @@ struct IntentRecord {
     txm::IntentState state{txm::IntentState::kCreated};
     std::int64_t created_at{0};
     std::optional<std::uint64_t> nonce;  // reserved nonce, once assigned
+    std::optional<TxPayload> payload;    // once priced (schema 2; absent for older rows)
     bool operator==(const IntentRecord&) const = default;
 };
 
@@ -96,6 +110,29 @@ public:
     /// Ends an intent in a terminal state (final, failed, cancelled, expired). `mined` is the
     /// attempt whose receipt decided it, marked final (or failed for outcome failed).
     [[nodiscard]] Result<void> finish_intent(IntentId id, txm::IntentState outcome, std::optional<AttemptId> mined);
+
+    /// Records the transaction the intent sends. Only while the intent is created (nothing
+    /// signed yet); recording it again replaces it.
+    [[nodiscard]] Result<void> set_payload(IntentId id, const TxPayload& payload);
+    /// The sender's intents not yet terminal, oldest first, with their decisions and payloads.
+    [[nodiscard]] Result<std::vector<IntentRecord>> open_intents(std::uint64_t chain_id, const Address& sender);
+    /// Intents of the sender per state, indexed by txm::IntentState.
+    [[nodiscard]] Result<std::array<std::uint64_t, 8>> count_by_state(std::uint64_t chain_id, const Address& sender);
+
+    /// A nonce gap: `nonce` is below the sender's highest reserved nonce, unmined, and held by no
+    /// open intent (its intent ended before anything was signed). Creates a filler intent
+    /// (idempotency key "nonce-fill:<chain>:<sender>:<nonce>", payload a 0-value self-transfer
+    /// of 21000 gas) and moves the reservation of `nonce` to it, in one transaction. Fails with
+    /// kInvalidState if an open intent holds the nonce; returns the existing filler if any.
+    [[nodiscard]] Result<IntentRecord> create_gap_filler(std::uint64_t chain_id, const Address& sender,
+                                                         std::uint64_t nonce, std::int64_t created_at);
+
+    // ---- keeper state (schema 2) -----------------------------------------------------------
+
+    /// Small persisted flags of the keeper (e.g. "halted"): set, read, clear.
+    [[nodiscard]] Result<void> put_state(std::string_view key, std::string_view value, std::int64_t updated_at);
+    [[nodiscard]] Result<std::optional<std::string>> get_state(std::string_view key);
+    [[nodiscard]] Result<void> erase_state(std::string_view key);
 
     // ---- nonces --------------------------------------------------------------------------------
 

@@ -184,15 +184,30 @@ std::vector<Action> evaluate(const IntentView& intent, const ChainObservation& c
         out.emplace_back(Broadcast{newest.id, newest.raw, BroadcastReason::kUnconfirmedSend});
         return out;
     }
+    const std::uint64_t since = newest.first_broadcast_block.value_or(chain.head_number);
+    const bool stuck = chain.head_number >= since && chain.head_number - since >= policy.bump_after_blocks;
     if (!obs.known) {
+        // Dropped. Nodes evict transactions priced below the base fee (and refuse them again),
+        // so one dropped past the bump delay is replaced with bumped fees; below the delay, or
+        // when the cap forbids a bump, the identical bytes are sent again.
+        if (stuck) {
+            if (auto fees = bump_fees(newest.fees, policy.bump)) {
+                if (newest.kind == AttemptKind::kCancel)
+                    out.emplace_back(SignCancel{intent.id, newest.nonce, *fees});
+                else
+                    out.emplace_back(SignReplacement{intent.id, newest.nonce, *fees});
+                out.emplace_back(Alert{AlertKind::kDropped, intent.id});
+                return out;
+            }
+            if (!cap_alerted) out.emplace_back(Alert{AlertKind::kFeeCapReached, intent.id});
+        }
         out.emplace_back(Broadcast{newest.id, newest.raw, BroadcastReason::kDropped});
         out.emplace_back(Alert{AlertKind::kDropped, intent.id});
         return out;
     }
 
     // Rule 7: stuck: bump both fee fields at the same nonce.
-    const std::uint64_t since = newest.first_broadcast_block.value_or(chain.head_number);
-    if (chain.head_number >= since && chain.head_number - since >= policy.bump_after_blocks) {
+    if (stuck) {
         auto fees = bump_fees(newest.fees, policy.bump);
         if (!fees) {
             if (!cap_alerted) out.emplace_back(Alert{AlertKind::kFeeCapReached, intent.id});

@@ -20,7 +20,10 @@
 //                crash between journal and network): re-send the identical bytes (Broadcast).
 //                Never re-signed at a new nonce.
 //  6. dropped:   the node does not know the newest attempt and it is not mined: re-send the
-//                identical bytes (Broadcast + Alert).
+//                identical bytes (Broadcast + Alert). Nodes evict transactions priced below the
+//                base fee and refuse them again, so once the attempt is also past the bump delay
+//                it is replaced with bumped fees instead (SignReplacement/SignCancel + Alert);
+//                at the fee cap the identical bytes are re-sent (+ the cap Alert).
 //  7. stuck:     not mined `bump_after_blocks` blocks after its first broadcast: replace at the
 //                same nonce with bumped fees (SignReplacement, or SignCancel for a cancel); if
 //                the fee cap forbids a valid bump, Alert instead.

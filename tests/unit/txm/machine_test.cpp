@@ -104,6 +104,26 @@ TEST_CASE("a dropped transaction is re-broadcast with the same bytes and alerted
           std::vector<Action>{Broadcast{10, a.raw, BroadcastReason::kDropped}, Alert{AlertKind::kDropped, 1}});
 }
 
+TEST_CASE("a transaction dropped past the bump delay is replaced with bumped fees, not re-sent") {
+    // Nodes evict an attempt priced below the base fee and refuse the same bytes again.
+    const AttemptView a = attempt(10, kTxA, AttemptState::kBroadcast, 90);
+    const auto actions = evaluate(intent(IntentState::kBroadcast, {a}), chain(), policy());
+    REQUIRE(actions.size() == 2);
+    const auto* r = std::get_if<SignReplacement>(&actions[0]);
+    REQUIRE(r != nullptr);
+    CHECK(r->nonce == a.nonce);
+    CHECK(is_valid_replacement(a.fees, r->fees));
+    CHECK(actions[1] == Action{Alert{AlertKind::kDropped, 1}});
+}
+
+TEST_CASE("a transaction dropped at the fee cap is re-sent with the same bytes and the cap alerted") {
+    AttemptView a = attempt(10, kTxA, AttemptState::kBroadcast, 90);
+    a.fees = Fees{policy().bump.fee_cap, policy().bump.fee_cap};
+    CHECK(evaluate(intent(IntentState::kBroadcast, {a}), chain(), policy()) ==
+          std::vector<Action>{Alert{AlertKind::kFeeCapReached, 1}, Broadcast{10, a.raw, BroadcastReason::kDropped},
+                              Alert{AlertKind::kDropped, 1}});
+}
+
 // ---- waiting and bumping -------------------------------------------------------------------------
 
 TEST_CASE("a pending transaction younger than the bump delay is left alone") {

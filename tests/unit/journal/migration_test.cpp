@@ -1,0 +1,149 @@
+// Schema 2: a file written by a version-1 keeper (built here from the released v1 DDL, the
+// fixture of a file format) opens, migrates in place and keeps every row; the new payload,
+// keeper_state and gap-filler operations work on it.
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace keeper;
+using namespace keeper::journal;
+using namespace keeper::test;
+using keeper::txm::AttemptKind;
+using keeper::txm::IntentState;
+
+namespace {
+
+// The schema of version 1 exactly as released (keeper/journal/journal.cpp, migration 1).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE senders (id INTEGER PRIMARY KEY, chain_id INTEGER NOT NULL,
+    address BLOB NOT NULL CHECK (length(address) = 20), UNIQUE (chain_id, address));
+CREATE TABLE intents (id INTEGER PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE,
+    sender_id INTEGER NOT NULL REFERENCES senders(id), created_at INTEGER NOT NULL,
+    vault BLOB NOT NULL CHECK (length(vault) = 20), direction INTEGER NOT NULL CHECK (direction IN (0, 1)),
+    amount_in TEXT NOT NULL, min_amount_out TEXT NOT NULL, deadline INTEGER NOT NULL,
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 7));
+CREATE INDEX intents_by_sender_state ON intents(sender_id, state);
+CREATE TABLE nonce_reservations (sender_id INTEGER NOT NULL REFERENCES senders(id),
+    nonce INTEGER NOT NULL CHECK (nonce >= 0), intent_id INTEGER NOT NULL UNIQUE REFERENCES intents(id),
+    PRIMARY KEY (sender_id, nonce));
+CREATE TABLE attempts (id INTEGER PRIMARY KEY, intent_id INTEGER NOT NULL REFERENCES intents(id),
+    kind INTEGER NOT NULL CHECK (kind IN (0, 1)), nonce INTEGER NOT NULL, raw BLOB NOT NULL,
+    tx_hash BLOB NOT NULL UNIQUE CHECK (length(tx_hash) = 32), max_fee_per_gas TEXT NOT NULL,
+    max_priority_fee TEXT NOT NULL, gas_limit INTEGER NOT NULL, state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 5),
+    first_broadcast_block INTEGER, last_broadcast_block INTEGER, replaced_by INTEGER REFERENCES attempts(id),
+    created_at INTEGER NOT NULL);
+CREATE INDEX attempts_by_intent ON attempts(intent_id);
+CREATE TABLE receipts (attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id), block_number INTEGER NOT NULL,
+    block_hash BLOB NOT NULL CHECK (length(block_hash) = 32), status INTEGER NOT NULL CHECK (status IN (0, 1)));
+INSERT INTO senders (id, chain_id, address) VALUES (1, 31337, X'f39fd6e51aad88f6f4ce6ab8827279cfffb92266');
+INSERT INTO intents VALUES (1, 'v1-intent', 1, 1700000000, X'5fbdb2315678afecb367f032d93f642f64180aa3', 1,
+    '5000000000000000000', '9000000000', 1700000600, 0);
+INSERT INTO nonce_reservations VALUES (1, 0, 1);
+PRAGMA user_version = 1;
+)sql";
+
+TxPayload payload() {
+    return TxPayload{kVault, "0xdeadbeef00"_hex, U256(0), 180'000};
+}
+
+}  // namespace
+
+TEST_CASE("a version-1 journal migrates to version 2 and keeps its rows") {
+    TempDir dir;
+    const std::string path = dir.file("v1.db");
+    {
+        auto db = ok(Database::open(path));
+        ok(db.exec(kSchemaV1, "write v1 file"));
+    }
+    Journal j = open_journal(path);
+    CHECK(ok(j.schema_version()) == 2);
+    const IntentRecord old = ok(j.intent(1));
+    CHECK(old.idempotency_key == "v1-intent");
+    CHECK(old.nonce == std::optional<std::uint64_t>(0));
+    CHECK(old.decision.amount_in == U256(5) * kGwei * kGwei);
+    CHECK_FALSE(old.payload.has_value());  // v1 rows carry no payload
+
+    // The old intent can be priced and signed under the new schema.
+    ok(j.set_payload(1, payload()));
+    CHECK(ok(j.intent(1)).payload == std::optional<TxPayload>(payload()));
+    ok(j.insert_attempt(1, AttemptKind::kIntent, signed_tx(0), 1'700'000'001));
+    CHECK(ok(j.intent(1)).state == IntentState::kSigned);
+
+    // Reopening does not migrate twice.
+    Journal again = open_journal(path);
+    CHECK(ok(again.schema_version()) == 2);
+    CHECK(ok(again.intent(1)).payload == std::optional<TxPayload>(payload()));
+}
+
+TEST_CASE("the payload is recorded only before signing and needs a gas limit") {
+    TempDir dir;
+    Journal j = open_journal(dir.file("journal.db"));
+    const auto in = ok(j.create_intent(new_intent("p-1"))).intent;
+    CHECK_FALSE(in.payload.has_value());
+    TxPayload bad = payload();
+    bad.gas_limit = 0;
+    auto zero = j.set_payload(in.id, bad);
+    REQUIRE_FALSE(zero);
+    CHECK(zero.error().message == "set payload: gas limit is zero");
+    ok(j.set_payload(in.id, payload()));
+    TxPayload other = payload();
+    other.gas_limit = 200'000;
+    ok(j.set_payload(in.id, other));  // replaced while nothing is signed
+    CHECK(ok(j.intent(in.id)).payload->gas_limit == 200'000);
+    ok(j.reserve_nonce(in.id, 0));
+    ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(0), 1'700'000'001));
+    auto late = j.set_payload(in.id, payload());
+    REQUIRE_FALSE(late);
+    CHECK(late.error().code == Errc::kInvalidState);
+    CHECK(late.error().message == "set payload: intent is signed");
+
+    const auto open = ok(j.open_intents(kChainId, kSender));
+    REQUIRE(open.size() == 1);
+    CHECK(open[0].payload->gas_limit == 200'000);
+    const auto counts = ok(j.count_by_state(kChainId, kSender));
+    CHECK(counts[static_cast<std::size_t>(IntentState::kSigned)] == 1);
+    CHECK(counts[static_cast<std::size_t>(IntentState::kCreated)] == 0);
+}
+
+TEST_CASE("keeper_state holds a halt across reopen until erased") {
+    TempDir dir;
+    const std::string path = dir.file("journal.db");
+    {
+        Journal j = open_journal(path);
+        CHECK_FALSE(ok(j.get_state("halted")).has_value());
+        ok(j.put_state("halted", "reorg beyond the confirmation depth (intent 3)", 1'700'000'000));
+        ok(j.put_state("halted", "reorg beyond the confirmation depth (intent 4)", 1'700'000'001));
+    }
+    Journal j = open_journal(path);
+    CHECK(ok(j.get_state("halted")) == std::optional<std::string>("reorg beyond the confirmation depth (intent 4)"));
+    ok(j.erase_state("halted"));
+    CHECK_FALSE(ok(j.get_state("halted")).has_value());
+}
+
+TEST_CASE("a nonce gap left by an intent that ended unsigned gets a self-transfer filler") {
+    TempDir dir;
+    Journal j = open_journal(dir.file("journal.db"));
+    const auto dead = ok(j.create_intent(new_intent("dead"))).intent;
+    ok(j.reserve_nonce(dead.id, 0));
+    const auto live = ok(j.create_intent(new_intent("live"))).intent;
+    ok(j.reserve_nonce(live.id, 1));
+    ok(j.finish_intent(dead.id, IntentState::kExpired, std::nullopt));
+    CHECK(ok(j.open_nonces(kChainId, kSender)) == std::vector<std::uint64_t>{1});
+
+    // An open intent's nonce is not a gap.
+    auto refused = j.create_gap_filler(kChainId, kSender, 1, 1'700'000'100);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message == "create gap filler: an open intent holds this nonce");
+
+    const IntentRecord filler = ok(j.create_gap_filler(kChainId, kSender, 0, 1'700'000'100));
+    CHECK(filler.idempotency_key == "nonce-fill:31337:0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266:0");
+    CHECK(filler.nonce == std::optional<std::uint64_t>(0));
+    REQUIRE(filler.payload.has_value());
+    CHECK(filler.payload->to == kSender);
+    CHECK(filler.payload->data.empty());
+    CHECK(filler.payload->gas_limit == 21'000);
+    CHECK(ok(j.intent(dead.id)).nonce == std::nullopt);  // the reservation moved to the filler
+    CHECK(ok(j.open_nonces(kChainId, kSender)) == std::vector<std::uint64_t>{0, 1});
+    // Idempotent: the same gap gives the same filler.
+    CHECK(ok(j.create_gap_filler(kChainId, kSender, 0, 1'700'000'200)).id == filler.id);
+}

@@ -1,0 +1,187 @@
+// The MEV-protected submitters: a signed hedge reaches block builders without ever entering
+// the public mempool, where a predictable, size-known swap on a thin pool is a sandwich victim.
+//
+//   PrivateRelaySubmitter  eth_sendPrivateTransaction {tx, maxBlockNumber, preferences} to one
+//                          Flashbots-style relay; eth_cancelPrivateTransaction; status from the
+//                          relay's status API when configured (PENDING/INCLUDED/FAILED/CANCELLED/UNKNOWN).
+//   BundleSubmitter        eth_sendBundle {txs, blockNumber, replacementUuid} for each block of
+//                          the window, re-targeted on every head (a bundle names ONE block);
+//                          eth_cancelBundle {replacementUuid}; optional eth_callBundle first.
+//   ProtectSubmitter       eth_sendRawTransaction to a private RPC endpoint (protect-style); its
+//                          options travel in the URL query (hint=hash, builder=..., fast=...).
+//   FanOutSubmitter        the same bytes to several of the above at once; accepted if any
+//                          accepts; visibility is the best across them; counts failed windows per
+//                          nonce, raises an alert after N, and falls back to the public mempool
+//                          only when the operator configured it (logged at warn, with the reason).
+//
+// What "expired" means to the executor (Visibility::kExpired): the transaction's window passed
+// without inclusion and it can no longer land through this channel. The executor then re-plans
+// the intent with fresh prices and re-signs it at the SAME nonce (no fee-bump rule applies: no
+// mempool holds the old one), journals the new attempt and calls submit() again. Private
+// transactions are invisible to eth_getTransactionCount(..., "pending"): nonces come from the
+// journal's local reservations, never from the node's pending count.
+#pragma once
+
+#include <utility>  // before Asio (Boost 1.74)
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keeper/mev/relay_client.hpp"
+#include "keeper/submit/submitter.hpp"
+
+namespace keeper::mev {
+
+/// eth_sendPrivateTransaction preferences. The default is full privacy: only the transaction
+/// hash is shared (hints ["hash"]), every builder the relay works with, no fast mode.
+struct PrivacyPreferences {
+    bool fast{false};                         // relay shares with all registered builders at once
+    std::vector<std::string> hints{"hash"};   // MEV-Share hints; ["hash"] = share nothing else
+    std::vector<std::string> builders;        // empty: the relay's default set
+    bool operator==(const PrivacyPreferences&) const = default;
+};
+[[nodiscard]] Json to_json(const PrivacyPreferences& p);
+
+/// Flashbots-style relay submitter (one relay).
+class PrivateRelaySubmitter final : public submit::Submitter {
+public:
+    struct Settings {
+        std::uint64_t window_blocks{5};   // maxBlockNumber = signing head + window (relays clamp at +25)
+        PrivacyPreferences preferences;
+        std::string status_url;           // "<base>/tx/": GET <base><hash>; empty: local tracking only
+    };
+    PrivateRelaySubmitter(std::shared_ptr<RelayClient> client, Settings settings);
+
+    [[nodiscard]] std::string_view name() const noexcept override { return client_->name(); }
+    [[nodiscard]] bool is_private() const noexcept override { return true; }
+    [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
+    [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
+    [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;
+    asio::awaitable<void> on_head(std::uint64_t head_number) override;
+
+    /// The last block the relay may include `tx_hash` in, if this submitter sent it.
+    [[nodiscard]] std::optional<std::uint64_t> max_block(const Hash32& tx_hash) const;
+
+private:
+    struct Tracked {
+        std::uint64_t max_block{0};
+        bool cancelled{false};
+        bool failed{false};
+    };
+    std::shared_ptr<RelayClient> client_;
+    Settings settings_;
+    std::map<Hash32, Tracked> tracked_;
+};
+
+/// Bundles of one transaction, one per target block, sharing a replacementUuid.
+class BundleSubmitter final : public submit::Submitter {
+public:
+    struct Settings {
+        std::uint64_t window_blocks{5};  // targets head+1 .. head+window
+        std::uint64_t lookahead{2};      // blocks targeted ahead of the current head at any time
+        bool simulate{false};            // eth_callBundle before the first eth_sendBundle
+    };
+    BundleSubmitter(std::shared_ptr<RelayClient> client, Settings settings);
+
+    [[nodiscard]] std::string_view name() const noexcept override { return name_; }
+    [[nodiscard]] bool is_private() const noexcept override { return true; }
+    [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
+    [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
+    [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;
+    asio::awaitable<void> on_head(std::uint64_t head_number) override;
+
+    [[nodiscard]] std::optional<std::string> replacement_uuid(const Hash32& tx_hash) const;
+
+private:
+    struct Tracked {
+        std::string raw_hex;
+        std::string uuid;
+        std::uint64_t last_target{0};
+        std::uint64_t highest_sent{0};
+        bool cancelled{false};
+        bool failed{false};
+    };
+    asio::awaitable<bool> send_targets(Tracked& t, std::uint64_t head, std::string* detail);
+
+    std::shared_ptr<RelayClient> client_;
+    Settings settings_;
+    std::string name_;
+    std::map<Hash32, Tracked> tracked_;
+};
+
+/// A protect-style private RPC endpoint: eth_sendRawTransaction that never reaches the mempool.
+class ProtectSubmitter final : public submit::Submitter {
+public:
+    struct Settings {
+        std::uint64_t window_blocks{25};  // how long the endpoint keeps trying (Flashbots Protect: 25)
+        std::string status_url;           // as for PrivateRelaySubmitter
+    };
+    ProtectSubmitter(std::shared_ptr<RelayClient> client, Settings settings);
+
+    [[nodiscard]] std::string_view name() const noexcept override { return client_->name(); }
+    [[nodiscard]] bool is_private() const noexcept override { return true; }
+    [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
+    [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
+    /// Protect endpoints offer no cancel: false (replace at the same nonce instead).
+    [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;
+    asio::awaitable<void> on_head(std::uint64_t head_number) override;
+
+private:
+    std::shared_ptr<RelayClient> client_;
+    Settings settings_;
+    std::map<Hash32, std::uint64_t> last_block_;
+};
+
+/// Raised when a nonce's private windows keep passing without inclusion.
+struct MevAlert {
+    std::uint64_t nonce{0};
+    std::uint32_t failed_windows{0};
+    bool falling_back_to_public{false};
+    std::string message;
+};
+using AlertSink = std::function<void(const MevAlert&)>;
+
+class FanOutSubmitter final : public submit::Submitter {
+public:
+    struct Settings {
+        std::uint32_t alert_after_failures{3};  // failed (expired/failed) windows of one nonce
+        bool public_fallback{false};            // operator's explicit choice; needs `fallback`
+    };
+    /// `fallback`: the public submitter, used only when settings.public_fallback is set.
+    FanOutSubmitter(std::vector<std::unique_ptr<submit::Submitter>> relays, Settings settings,
+                    std::shared_ptr<submit::Submitter> fallback = nullptr, AlertSink alert = {});
+
+    [[nodiscard]] std::string_view name() const noexcept override { return name_; }
+    [[nodiscard]] bool is_private() const noexcept override { return !settings_.public_fallback; }
+    [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
+    [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
+    [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;
+    asio::awaitable<void> on_head(std::uint64_t head_number) override;
+
+    [[nodiscard]] std::uint32_t failed_windows(std::uint64_t nonce) const;
+    [[nodiscard]] std::size_t relay_count() const noexcept { return relays_.size(); }
+
+private:
+    asio::awaitable<submit::SubmitResult> submit_public(const submit::SubmitRequest& request,
+                                                        const std::string& reason);
+
+    std::vector<std::unique_ptr<submit::Submitter>> relays_;
+    Settings settings_;
+    std::shared_ptr<submit::Submitter> fallback_;
+    AlertSink alert_;
+    std::string name_;
+    std::map<Hash32, std::uint64_t> nonce_of_;          // every hash sent, to its nonce
+    std::map<Hash32, bool> public_;                     // hashes sent through the fallback
+    std::map<std::uint64_t, std::vector<Hash32>> failed_;  // nonce -> hashes whose window failed
+    std::map<std::uint64_t, bool> alerted_;
+};
+
+/// Visibility ranking across channels: the one that says the transaction can still land wins.
+[[nodiscard]] submit::Visibility best_visibility(submit::Visibility a, submit::Visibility b) noexcept;
+
+}  // namespace keeper::mev

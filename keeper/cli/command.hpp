@@ -31,5 +31,7 @@ void register_abi_commands(CLI::App& app);     // abi-encode, calldata, abi-deco
 void register_tx_commands(CLI::App& app);      // mktx, decode-tx
 void register_wallet_commands(CLI::App& app);  // wallet address/sign/verify/new
 void register_backtest_commands(CLI::App& app);  // backtest
+void register_run_commands(CLI::App& app);       // run (the daemon)
+void register_demo_commands(CLI::App& app);      // demo (the live demo on anvil)
 
 }  // namespace keeper::cli

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
     keeper::cli::register_tx_commands(app);
     keeper::cli::register_wallet_commands(app);
     keeper::cli::register_backtest_commands(app);
+    keeper::cli::register_run_commands(app);
+    keeper::cli::register_demo_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

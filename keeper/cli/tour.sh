@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The main job until the daemon lands: a tour of the keeper binary on a fresh key.
+# A tour of the keeper binary's offline commands on a fresh key (`./run tour`).
 # It makes a keystore, builds the Uniswap V3 hedge swap calldata, signs it as an EIP-1559
 # transaction, decodes it back (recovering the sender), signs and verifies an EIP-191 message
 # (the Flashbots relay auth scheme), and backtests the hedging policies on the ETH scenario.
 # Everything goes to a temporary folder that is removed at the end, except the report.
 #
-# usage: keeper/cli/demo.sh <path-to-keeper-binary> [report-dir]
+# usage: keeper/cli/tour.sh <path-to-keeper-binary> [report-dir]
 set -euo pipefail
 
-keeper="${1:?usage: demo.sh <keeper binary> [report dir]}"
+keeper="${1:?usage: tour.sh <keeper binary> [report dir]}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 report_dir="${2:-$root/build/demo}"
 mkdir -p "$report_dir"

@@ -43,6 +43,12 @@ struct WsConnection::Impl {
 
     void close_socket() {
         if (!ws) return;
+        // Beast's websocket keeps its own timer armed while the stream is open (the keep-alive
+        // ping at idle_timeout / 2) and a closed socket does not disarm it: that pending wait
+        // kept the event loop, and so a graceful stop, alive for up to idle_timeout / 2.
+        // Timeouts off cancels it; connect() sets them again on the next stream.
+        ws->set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
+                                                       websocket::stream_base::none(), false});
         boost::system::error_code ec;
         beast::get_lowest_layer(*ws).socket().close(ec);
     }

@@ -23,7 +23,7 @@ inline constexpr const char* kKeeperAddress = "0x70997970C51812dc3A010C7d01b50e0
 inline constexpr const char* kKeeperKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 /// Anvil dev account 2: a market participant (swaps, sandwich bot).
 inline constexpr const char* kTraderAddress = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
-inline constexpr const char* kTraderKey = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3ba9d5af1e0ee19a";
+inline constexpr const char* kTraderKey = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 
 /// Addresses as written by the deploy script (checksummed hex strings).
 struct Stack {

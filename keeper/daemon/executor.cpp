@@ -1,0 +1,767 @@
+#include "keeper/daemon/executor.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <type_traits>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "keeper/chain/contracts.hpp"
+#include "keeper/core/hex.hpp"
+#include "keeper/crypto/keccak.hpp"
+#include "keeper/submit/public_submitter.hpp"
+#include "keeper/tx/transaction.hpp"
+#include "keeper/txm/nonce.hpp"
+
+namespace keeper::daemon {
+
+namespace {
+
+using txm::AttemptKind;
+using txm::IntentId;
+using txm::IntentState;
+
+constexpr std::size_t kMaxAlerts = 64;
+constexpr std::uint64_t kTransferGas = 21'000;
+constexpr std::string_view kHaltKey = "halted";
+
+std::int64_t now_unix() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string_view alert_token(txm::AlertKind k) noexcept {
+    switch (k) {
+        case txm::AlertKind::kDropped:
+            return "dropped";
+        case txm::AlertKind::kFeeCapReached:
+            return "fee_cap_reached";
+        case txm::AlertKind::kReorgedOut:
+            return "reorged_out";
+        case txm::AlertKind::kNonceConsumedElsewhere:
+            return "nonce_consumed_elsewhere";
+        case txm::AlertKind::kDeepReorg:
+            return "deep_reorg";
+    }
+    return "unknown";
+}
+
+std::string short_hash(const Hash32& h) {
+    return to_hex(h.view());
+}
+
+const txm::AttemptView* newest_attempt(const std::vector<txm::IntentView>& views, IntentId id) {
+    for (const auto& v : views)
+        if (v.id == id && !v.attempts.empty()) return &v.attempts.back();
+    return nullptr;
+}
+
+}  // namespace
+
+std::string_view to_string(ExecuteOutcome o) noexcept {
+    switch (o) {
+        case ExecuteOutcome::kSubmitted:
+            return "submitted";
+        case ExecuteOutcome::kDuplicate:
+            return "duplicate";
+        case ExecuteOutcome::kSimulationReverted:
+            return "simulation reverted";
+        case ExecuteOutcome::kDryRun:
+            return "dry run";
+        case ExecuteOutcome::kRejected:
+            return "rejected";
+        case ExecuteOutcome::kHalted:
+            return "halted";
+        case ExecuteOutcome::kError:
+            return "error";
+    }
+    return "unknown";
+}
+
+Expected<void, std::string> validate(const ExecutorSettings& s) {
+    if (s.chain_id == 0) return Unexpected(std::string("executor.chain_id: must be set"));
+    if (s.machine.confirmations == 0)
+        return Unexpected(std::string("executor.machine.confirmations: must be at least 1"));
+    if (s.machine.bump_after_blocks == 0)
+        return Unexpected(std::string("executor.machine.bump_after_blocks: must be at least 1"));
+    if (s.machine.bump.fee_cap != s.fees.fee_cap)
+        return Unexpected(std::string("executor.machine.bump.fee_cap: must equal fees.fee_cap (one hard cap)"));
+    if (s.gas_limit_margin_percent > 400)
+        return Unexpected(std::string("executor.gas_limit_margin_percent: must be at most 400"));
+    if (s.intent_ttl_seconds == 0) return Unexpected(std::string("executor.intent_ttl_seconds: must be positive"));
+    if (s.private_alert_after_windows == 0)
+        return Unexpected(std::string("executor.private_alert_after_windows: must be at least 1"));
+    if (s.reorg_watch_blocks < s.machine.confirmations)
+        return Unexpected(std::string("executor.reorg_watch_blocks: must be at least machine.confirmations"));
+    return validate(s.fees);
+}
+
+Executor::Executor(rpc::EndpointPool& pool, journal::Journal& journal, submit::Submitter& submitter,
+                   SecretKey funds_key, ExecutorSettings settings)
+    : pool_(pool),
+      journal_(journal),
+      submitter_(submitter),
+      key_(std::move(funds_key)),
+      settings_(std::move(settings)),
+      sender_(address_of(key_)) {}
+
+// ---- bookkeeping --------------------------------------------------------------------------------
+
+void Executor::crash_if(CrashPoint point) const {
+    if (settings_.crash_point == point && point != CrashPoint::kNone) ::_exit(kCrashExitCode);
+}
+
+void Executor::alert(std::string kind, IntentId intent, std::string detail) {
+    spdlog::warn("executor alert {}: intent {}: {}", kind, intent, detail);
+    ++stats_.alerts;
+    alerts_.push_back(AlertEvent{std::move(kind), intent, std::move(detail)});
+    while (alerts_.size() > kMaxAlerts) alerts_.pop_front();
+}
+
+void Executor::halt(std::string reason) {
+    if (halted_) return;
+    halted_ = true;
+    halt_reason_ = reason;
+    spdlog::error("executor: trading halted: {}", reason);
+    if (auto ok = journal_.put_state(kHaltKey, reason, now_unix()); !ok)
+        spdlog::error("executor: could not persist the halt: {}", ok.error().message);
+}
+
+journal::Result<void> Executor::clear_halt() {
+    auto ok = journal_.erase_state(kHaltKey);
+    if (!ok) return ok;
+    halted_ = false;
+    halt_reason_.reset();
+    spdlog::warn("executor: halt cleared by the operator");
+    return {};
+}
+
+void Executor::abandon(IntentId intent, std::string_view why) {
+    if (auto ok = journal_.finish_intent(intent, IntentState::kFailed, std::nullopt); !ok)
+        spdlog::error("executor: intent {}: could not end it as failed ({}): {}", intent, why, ok.error().message);
+}
+
+void Executor::refresh() {
+    if (auto counts = journal_.count_by_state(settings_.chain_id, sender_)) stats_.intents_by_state = *counts;
+    if (auto open = journal_.open_intents(settings_.chain_id, sender_))
+        open_ = std::move(*open);
+    else
+        spdlog::error("executor: reading open intents: {}", open.error().message);
+}
+
+ExecutorStats Executor::stats() const {
+    ExecutorStats s = stats_;
+    s.halted = halted_;
+    return s;
+}
+
+std::vector<hedge::InFlightHedge> Executor::in_flight(const Address& vault) const {
+    std::vector<hedge::InFlightHedge> out;
+    for (const auto& rec : open_) {
+        if (rec.decision.vault != vault) continue;
+        hedge::InFlightHedge h;
+        h.buy_underlying = rec.decision.direction == journal::Direction::kBuy;
+        h.amount_in = rec.decision.amount_in;
+        h.expected_delta_change = h.buy_underlying ? I256(rec.decision.min_amount_out) : -I256(rec.decision.amount_in);
+        out.push_back(h);
+    }
+    return out;
+}
+
+// ---- nonces, signing, sending -------------------------------------------------------------------
+
+asio::awaitable<rpc::Result<Executor::NonceState>> Executor::plan_nonce() {
+    // Private transactions are invisible to the node's "pending" count: through a private
+    // submitter the nonce comes from the journal's reservations and the mined count only.
+    const bool read_pending = !submitter_.is_private();
+    std::vector<rpc::Call> calls;
+    calls.push_back(rpc::eth::get_transaction_count(sender_, rpc::BlockTag::kLatest));
+    if (read_pending) calls.push_back(rpc::eth::get_transaction_count(sender_, rpc::BlockTag::kPending));
+    auto batch = co_await pool_.batch(std::move(calls));
+    if (!batch) co_return Unexpected(std::move(batch).error());
+    txm::NonceInputs in;
+    for (std::size_t i = 0; i < batch->size() && i < 2; ++i) {
+        const rpc::Response& r = (*batch)[i];
+        if (!r) co_return Unexpected(rpc::from_rpc(r.error()));
+        auto n = rpc::decode_u64(*r, "result");
+        if (!n) co_return Unexpected(rpc::from_codec(n.error(), rpc::Errc::kBadResult));
+        (i == 0 ? in.chain_latest : in.chain_pending) = *n;
+    }
+    if (!read_pending) in.chain_pending = in.chain_latest;
+    auto highest = journal_.highest_nonce(settings_.chain_id, sender_);
+    if (!highest) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, highest.error().message));
+    auto open = journal_.open_nonces(settings_.chain_id, sender_);
+    if (!open) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, open.error().message));
+    in.journal_highest = *highest;
+    in.journal_open = std::move(*open);
+    const txm::NoncePlan plan = txm::plan_nonce(in);
+    co_return NonceState{plan.next, plan.chain_ahead, in.chain_latest, plan.gaps, in.journal_highest};
+}
+
+asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
+    IntentId intent, AttemptKind kind, std::uint64_t nonce, const txm::Fees& fees, const journal::TxPayload& payload,
+    std::uint64_t head_number) {
+    UnsignedTransaction tx;
+    tx.type = TransactionType::kDynamicFee;
+    tx.chain_id = settings_.chain_id;
+    tx.nonce = nonce;
+    tx.max_fee_per_gas = fees.max_fee_per_gas;
+    tx.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
+    if (kind == AttemptKind::kCancel) {
+        tx.gas_limit = kTransferGas;
+        tx.to = sender_;
+    } else {
+        tx.gas_limit = payload.gas_limit;
+        tx.to = payload.to;
+        tx.value = payload.value;
+        tx.data = payload.data;
+    }
+    auto stx = sign(tx, key_);
+    if (!stx) co_return Unexpected("signing failed: " + std::string(to_string(stx.error())));
+    auto attempt = journal_.insert_attempt(intent, kind, *stx, now_unix());
+    if (!attempt) co_return Unexpected("journal: " + attempt.error().message);
+    crash_if(CrashPoint::kAfterJournal);
+
+    Sent sent;
+    sent.attempt = *attempt;
+    submit::SubmitRequest req;
+    req.raw = stx->encode();
+    req.tx_hash = stx->hash();
+    req.nonce = nonce;
+    req.head_number = head_number;
+    sent.tx_hash = req.tx_hash;
+    sent.result = co_await submitter_.submit(req);
+    ++stats_.sent;
+    spdlog::info("executor: intent {} attempt {} ({}) nonce {} max_fee {} tip {} tx {}: {}{}{}", intent, sent.attempt,
+                 kind == AttemptKind::kCancel ? "cancel" : "trade", nonce, to_dec(fees.max_fee_per_gas),
+                 to_dec(fees.max_priority_fee_per_gas), short_hash(sent.tx_hash), to_string(sent.result.status),
+                 sent.result.detail.empty() ? "" : ": ", sent.result.detail);
+    // A refusal (e.g. "max fee per gas less than block base fee") is journaled as a send the
+    // node dropped at once: the bump delay starts now and the state machine replaces it with
+    // higher fees, instead of re-sending bytes the node refuses.
+    if (sent.result.status != submit::SubmitStatus::kUnavailable) {
+        if (sent.result.status == submit::SubmitStatus::kAccepted) crash_if(CrashPoint::kAfterSend);
+        if (auto ok = journal_.mark_broadcast(sent.attempt, head_number); !ok)
+            spdlog::error("executor: attempt {}: journaling the broadcast: {}", sent.attempt, ok.error().message);
+        crash_if(CrashPoint::kAfterBroadcast);
+    }
+    co_return sent;
+}
+
+// ---- start ----------------------------------------------------------------------------------------
+
+asio::awaitable<rpc::Result<void>> Executor::start(const rpc::BlockHeader& head) {
+    auto halt_state = journal_.get_state(kHaltKey);
+    if (!halt_state) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, halt_state.error().message));
+    if (*halt_state) {
+        halted_ = true;
+        halt_reason_ = **halt_state;
+        spdlog::error("executor: trading halted since an earlier run: {} (clear it to trade again)", **halt_state);
+    }
+
+    auto nonces = co_await plan_nonce();
+    if (!nonces) co_return Unexpected(std::move(nonces).error());
+    if (nonces->chain_ahead && nonces->journal_highest) {
+        ++stats_.nonce_fast_forwards;
+        alert("chain_ahead", 0,
+              "the key signed transactions the journal does not know (chain nonce " + std::to_string(nonces->next) +
+                  ", journal next " + std::to_string(*nonces->journal_highest + 1) + "): fast-forwarded");
+    }
+    if (!nonces->gaps.empty()) co_await fill_gaps(nonces->gaps, head);
+    co_await on_head(head);
+    co_return rpc::Result<void>{};
+}
+
+asio::awaitable<void> Executor::fill_gaps(const std::vector<std::uint64_t>& gaps, const rpc::BlockHeader& head) {
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    if (!quote) {
+        alert("unpriceable", 0, "cannot fill nonce gaps: " + quote.error().message);
+        co_return;
+    }
+    for (std::uint64_t nonce : gaps) {
+        auto filler = journal_.create_gap_filler(settings_.chain_id, sender_, nonce, now_unix());
+        if (!filler) {
+            spdlog::error("executor: nonce gap {}: {}", nonce, filler.error().message);
+            continue;
+        }
+        if (filler->state != IntentState::kCreated || !filler->payload) continue;  // already signed earlier
+        auto sent = co_await sign_and_send(filler->id, AttemptKind::kCancel, nonce, quote->fees, *filler->payload,
+                                           head.number);
+        if (!sent) {
+            spdlog::error("executor: nonce gap {}: {}", nonce, sent.error());
+            continue;
+        }
+        ++stats_.gap_fills;
+        alert("gap_filled", filler->id,
+              "nonce " + std::to_string(nonce) + " was never used: filled with a no-op self-transfer " +
+                  short_hash(sent->tx_hash));
+    }
+}
+
+// ---- execute --------------------------------------------------------------------------------------
+
+asio::awaitable<ExecuteResult> Executor::execute(const hedge::HedgePlan& plan, const Address& vault,
+                                                 const rpc::BlockHeader& head) {
+    ExecuteResult res;
+    if (halted_) {
+        res.outcome = ExecuteOutcome::kHalted;
+        res.detail = "trading halted: " + halt_reason_.value_or("unknown reason");
+        co_return res;
+    }
+    if (plan.reason != hedge::PlanReason::kTrade || !plan.trade) {
+        res.detail = "plan carries no trade (" + std::string(hedge::to_string(plan.reason)) + ")";
+        co_return res;
+    }
+    if (plan.idempotency_key.empty()) {
+        res.detail = "plan has no idempotency key";
+        co_return res;
+    }
+    const hedge::RebalanceParams& trade = *plan.trade;
+    if (trade.deadline <= head.timestamp) {
+        res.outcome = ExecuteOutcome::kRejected;
+        res.detail = "trade deadline " + std::to_string(trade.deadline) + " is not after the head's timestamp " +
+                     std::to_string(head.timestamp);
+        co_return res;
+    }
+    const Bytes calldata = chain::encode_rebalance(trade);
+
+    std::optional<IntentId> id;
+    if (!settings_.dry_run) {
+        journal::NewIntent in;
+        in.idempotency_key = plan.idempotency_key;
+        in.chain_id = settings_.chain_id;
+        in.sender = sender_;
+        in.decision.vault = vault;
+        in.decision.direction = trade.buy_underlying ? journal::Direction::kBuy : journal::Direction::kSell;
+        in.decision.amount_in = trade.amount_in;
+        in.decision.min_amount_out = trade.min_amount_out;
+        in.decision.deadline = std::min(trade.deadline, head.timestamp + settings_.intent_ttl_seconds);
+        in.created_at = now_unix();
+        auto created = journal_.create_intent(in);
+        if (!created) {
+            res.detail = "journal: " + created.error().message;
+            co_return res;
+        }
+        res.intent = created->intent.id;
+        if (!created->inserted) {
+            ++stats_.duplicates;
+            res.outcome = ExecuteOutcome::kDuplicate;
+            res.detail = "decision " + plan.idempotency_key + " already journaled as intent " +
+                         std::to_string(created->intent.id) + " (" + std::string(to_string(created->intent.state)) +
+                         ")";
+            res.nonce = created->intent.nonce;
+            if (auto view = journal_.intent_view(created->intent.id); view && !view->attempts.empty())
+                res.tx_hash = view->attempts.back().tx_hash;
+            co_return res;
+        }
+        id = created->intent.id;
+    }
+
+    // Simulate at "pending": on top of our own transactions still in the mempool.
+    rpc::CallRequest req;
+    req.from = sender_;
+    req.to = vault;
+    req.data = calldata;
+    auto sim = co_await pool_.call(rpc::eth::call(req, rpc::BlockTag::kPending));
+    if (sim) {
+        auto gas = co_await pool_.call_as(rpc::eth::estimate_gas(req), rpc::decode_u64);
+        if (gas) {
+            res.gas_estimate = *gas;
+        } else {
+            sim = Unexpected(std::move(gas).error());
+        }
+    }
+    if (!sim) {
+        const rpc::Error& e = sim.error();
+        if (e.code == rpc::Errc::kRpc && e.rpc && e.rpc->is_revert()) {
+            ++stats_.simulation_reverts;
+            res.outcome = ExecuteOutcome::kSimulationReverted;
+            res.detail = "simulation reverted: " + chain::describe_revert(e.rpc->revert_data().value_or(Bytes{}));
+        } else {
+            res.detail = "simulation failed: " + e.describe();
+        }
+        if (id) abandon(*id, res.detail);
+        refresh();
+        co_return res;
+    }
+    const std::uint64_t gas_limit = res.gas_estimate * (100 + settings_.gas_limit_margin_percent) / 100;
+
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    if (!quote) {
+        res.outcome = quote.error().code == FeeErrc::kRpc ? ExecuteOutcome::kError : ExecuteOutcome::kRejected;
+        res.detail = quote.error().message;
+        if (id) abandon(*id, res.detail);
+        refresh();
+        co_return res;
+    }
+    res.fees = quote->fees;
+    if (settings_.dry_run) {
+        res.outcome = ExecuteOutcome::kDryRun;
+        res.detail = "dry run: simulated, gas " + std::to_string(res.gas_estimate) + ", max fee " +
+                     to_dec(res.fees.max_fee_per_gas);
+        co_return res;
+    }
+
+    journal::TxPayload payload{vault, calldata, U256(0), gas_limit};
+    if (auto ok = journal_.set_payload(*id, payload); !ok) {
+        res.detail = "journal: " + ok.error().message;
+        abandon(*id, res.detail);
+        refresh();
+        co_return res;
+    }
+    auto nonces = co_await plan_nonce();
+    if (!nonces) {
+        res.detail = "nonce: " + nonces.error().describe();
+        abandon(*id, res.detail);
+        refresh();
+        co_return res;
+    }
+    if (nonces->chain_ahead && nonces->journal_highest) {
+        ++stats_.nonce_fast_forwards;
+        alert("chain_ahead", *id,
+              "the key signed transactions the journal does not know: nonce fast-forwarded to " +
+                  std::to_string(nonces->next));
+    }
+    if (auto ok = journal_.reserve_nonce(*id, nonces->next); !ok) {
+        res.detail = "journal: " + ok.error().message;
+        abandon(*id, res.detail);
+        refresh();
+        co_return res;
+    }
+    res.nonce = nonces->next;
+
+    auto sent = co_await sign_and_send(*id, AttemptKind::kIntent, nonces->next, res.fees, payload, head.number);
+    if (!sent) {
+        // Nothing journaled as signed: the state machine signs it again at the next head.
+        res.detail = sent.error();
+        refresh();
+        co_return res;
+    }
+    ++stats_.executed;
+    res.tx_hash = sent->tx_hash;
+    switch (sent->result.status) {
+        case submit::SubmitStatus::kAccepted:
+            res.outcome = ExecuteOutcome::kSubmitted;
+            res.detail = "accepted by " + std::string(submitter_.name());
+            break;
+        case submit::SubmitStatus::kUnavailable:
+            res.outcome = ExecuteOutcome::kSubmitted;
+            res.detail = "journaled; the send is retried with the same bytes: " + sent->result.detail;
+            break;
+        case submit::SubmitStatus::kRejected:
+            res.outcome = ExecuteOutcome::kRejected;
+            res.detail = "submitter refused it: " + sent->result.detail;
+            break;
+    }
+    refresh();
+    co_return res;
+}
+
+// ---- on_head --------------------------------------------------------------------------------------
+
+asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
+    co_await submitter_.on_head(head.number);
+    auto views = journal_.in_flight(settings_.chain_id, sender_);
+    if (!views) {
+        spdlog::error("executor: reading intents in flight: {}", views.error().message);
+        co_return;
+    }
+    const std::uint64_t from =
+        head.number > settings_.reorg_watch_blocks ? head.number - settings_.reorg_watch_blocks : 0;
+    auto ended = journal_.ended_since(settings_.chain_id, sender_, from);
+    if (!ended) {
+        spdlog::error("executor: reading ended intents: {}", ended.error().message);
+        co_return;
+    }
+    if (views->empty() && ended->empty()) {
+        refresh();
+        co_return;
+    }
+
+    // The nonce count first, in its own round trip (nodes may answer a batch's calls in any
+    // order): a receipt of ours mined after it was read is then seen below, never mistaken for
+    // "nonce consumed elsewhere".
+    auto latest_nonce =
+        co_await pool_.call_as(rpc::eth::get_transaction_count(sender_, rpc::BlockTag::kLatest), rpc::decode_u64);
+    if (!latest_nonce) {
+        spdlog::warn("executor: head {}: nonce count unreadable, retrying next head: {}", head.number,
+                     latest_nonce.error().describe());
+        co_return;
+    }
+    // Public: receipt and eth_getTransactionByHash per attempt. Private: receipts only (the
+    // node never knows a pending private transaction); the submitter answers "known" below.
+    const bool priv = submitter_.is_private();
+    const std::size_t stride = priv ? 1 : 2;
+    std::vector<rpc::Call> calls;
+    std::vector<Hash32> hashes;
+    for (const auto* list : {&*views, &*ended})
+        for (const auto& v : *list)
+            for (const auto& a : v.attempts) {
+                hashes.push_back(a.tx_hash);
+                calls.push_back(rpc::eth::get_transaction_receipt(a.tx_hash));
+                if (!priv) calls.push_back(submit::get_transaction_by_hash(a.tx_hash));
+            }
+    auto batch = co_await pool_.batch(std::move(calls));
+    if (!batch) {
+        spdlog::warn("executor: head {}: chain read failed, retrying next head: {}", head.number,
+                     batch.error().describe());
+        co_return;
+    }
+    txm::ChainObservation obs;
+    obs.head_number = head.number;
+    obs.head_timestamp = head.timestamp;
+    obs.sender_latest_nonce = *latest_nonce;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        const rpc::Response& receipt = (*batch)[stride * i];
+        if (!receipt) {
+            // A partial picture could read as "dropped" or "reorged": wait for a complete one.
+            spdlog::warn("executor: head {}: node error reading the receipt of {}: {}", head.number,
+                         short_hash(hashes[i]), receipt.error().describe());
+            co_return;
+        }
+        txm::TxObservation o;
+        if (!priv) {
+            const rpc::Response& tx = (*batch)[stride * i + 1];
+            if (!tx) {
+                spdlog::warn("executor: head {}: node error reading tx {}: {}", head.number, short_hash(hashes[i]),
+                             tx.error().describe());
+                co_return;
+            }
+            o.known = !tx->is_null();
+        }
+        if (!receipt->is_null()) {
+            auto rc = rpc::decode_receipt(*receipt, "result");
+            if (!rc) {
+                spdlog::warn("executor: head {}: bad receipt for {}: {}", head.number, short_hash(hashes[i]),
+                             rc.error().message);
+                co_return;
+            }
+            o.receipt = txm::ReceiptRecord{rc->block_number, rc->block_hash, rc->status};
+            o.known = true;
+        }
+        obs.txs[hashes[i]] = std::move(o);
+    }
+
+    std::vector<txm::Action> actions;
+    if (priv) {
+        // "Known" = a relay still holds the newest attempt and its window is open.
+        for (const auto& v : *views) {
+            if (v.attempts.empty()) continue;
+            txm::TxObservation& o = obs.txs[v.attempts.back().tx_hash];
+            if (o.receipt) continue;
+            const submit::Visibility vis = co_await submitter_.visibility(v.attempts.back().tx_hash, head.number);
+            o.known = vis == submit::Visibility::kPending;
+            if (!o.known)
+                spdlog::info("executor: intent {} attempt {} through {}: {} at head {}", v.id, v.attempts.back().id,
+                             submitter_.name(), to_string(vis), head.number);
+        }
+        for (const auto& v : *views) {
+            bool pending = false;
+            if (!v.attempts.empty()) {
+                auto it = obs.txs.find(v.attempts.back().tx_hash);
+                pending = it != obs.txs.end() && it->second.known && !it->second.receipt;
+            }
+            std::vector<txm::Action> own =
+                private_actions(v, txm::evaluate(v, obs, settings_.machine), pending, head.timestamp);
+            actions.insert(actions.end(), std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
+        }
+    } else {
+        actions = txm::evaluate(*views, obs, settings_.machine);
+    }
+    std::vector<txm::Action> deep = txm::evaluate(*ended, obs, settings_.machine);
+    actions.insert(actions.end(), std::make_move_iterator(deep.begin()), std::make_move_iterator(deep.end()));
+    for (const txm::Action& action : actions) co_await apply(action, *views, head);
+    refresh();
+}
+
+std::vector<txm::Action> Executor::private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,
+                                                  bool newest_pending, std::uint64_t head_timestamp) {
+    if (view.attempts.empty() || txm::is_terminal(view.state)) return actions;
+    const txm::AttemptView& newest = view.attempts.back();
+    // An expired trade is never re-signed as a trade: its nonce is consumed by a cancel.
+    const bool expired_trade = head_timestamp > view.deadline && newest.kind == AttemptKind::kIntent;
+    const bool as_cancel = expired_trade || newest.kind == AttemptKind::kCancel;
+    std::vector<txm::Action> out;
+    bool resign = false;
+    for (txm::Action& a : actions) {
+        if (const auto* b = std::get_if<txm::Broadcast>(&a); b && b->reason == txm::BroadcastReason::kDropped) {
+            // The window passed (or the relay failed / cancelled / forgot it): the same bytes
+            // cannot be trusted to land; re-sign at the same nonce with fresh fees.
+            if (as_cancel)
+                out.emplace_back(txm::SignCancel{view.id, newest.nonce, newest.fees});
+            else
+                out.emplace_back(txm::SignReplacement{view.id, newest.nonce, newest.fees});
+            resign = true;
+            continue;
+        }
+        if (const auto* al = std::get_if<txm::Alert>(&a);
+            al && (al->kind == txm::AlertKind::kDropped || al->kind == txm::AlertKind::kFeeCapReached))
+            continue;  // not a mempool drop, and no bump rule: fresh fees under the oracle's cap
+        const bool is_cancel = std::holds_alternative<txm::SignCancel>(a);
+        if (is_cancel || std::holds_alternative<txm::SignReplacement>(a)) {
+            // A relay still holding it: no bump, wait for the window (an expired trade is
+            // still cancelled at once).
+            if (newest_pending && !(expired_trade && is_cancel)) continue;
+            if (!newest_pending) {
+                resign = true;
+                if (as_cancel && !is_cancel) {
+                    out.emplace_back(txm::SignCancel{view.id, newest.nonce, newest.fees});
+                    continue;
+                }
+            }
+        }
+        out.push_back(std::move(a));
+    }
+    if (resign) {
+        const auto missed = view.attempts.size();
+        if (missed >= settings_.private_alert_after_windows && private_missed_alerted_.insert(view.id).second)
+            alert("private_window_missed", view.id,
+                  std::to_string(missed) + " private windows through " + std::string(submitter_.name()) +
+                      " passed without inclusion at nonce " + std::to_string(newest.nonce) +
+                      ": still re-signing at that nonce");
+    }
+    return out;
+}
+
+asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vector<txm::IntentView>& views,
+                                      const rpc::BlockHeader& head) {
+    if (const auto* a = std::get_if<txm::SignIntent>(&action)) {
+        co_await sign_new(a->intent, head);
+    } else if (const auto* b = std::get_if<txm::Broadcast>(&action)) {
+        co_await resend(b->attempt, b->raw, b->reason, head);
+    } else if (const auto* r = std::get_if<txm::SignReplacement>(&action)) {
+        co_await sign_again(r->intent, AttemptKind::kIntent, r->nonce, r->fees, views, head);
+    } else if (const auto* c = std::get_if<txm::SignCancel>(&action)) {
+        co_await sign_again(c->intent, AttemptKind::kCancel, c->nonce, c->fees, views, head);
+    } else if (const auto* rr = std::get_if<txm::RecordReceipt>(&action)) {
+        if (auto ok = journal_.record_receipt(rr->attempt, rr->receipt); !ok)
+            spdlog::error("executor: attempt {}: recording receipt: {}", rr->attempt, ok.error().message);
+        else
+            spdlog::info("executor: attempt {} mined in block {} ({})", rr->attempt, rr->receipt.block_number,
+                         rr->receipt.status ? "success" : "reverted");
+    } else if (const auto* f = std::get_if<txm::ForgetReceipt>(&action)) {
+        ++stats_.receipts_reorged;
+        if (auto ok = journal_.forget_receipt(f->attempt); !ok)
+            spdlog::error("executor: attempt {}: forgetting receipt: {}", f->attempt, ok.error().message);
+    } else if (const auto* m = std::get_if<txm::MarkFinal>(&action)) {
+        if (auto ok = journal_.finish_intent(m->intent, m->outcome, m->attempt); !ok)
+            spdlog::error("executor: intent {}: ending as {}: {}", m->intent, to_string(m->outcome), ok.error().message);
+        else
+            spdlog::info("executor: intent {} {}", m->intent, to_string(m->outcome));
+    } else if (const auto* h = std::get_if<txm::Halt>(&action)) {
+        halt(std::string(to_string(h->reason)) + " (intent " + std::to_string(h->intent) + ")");
+    } else if (const auto* al = std::get_if<txm::Alert>(&action)) {
+        // A reorg past finality stays visible at every head: alert once per intent.
+        if (al->kind == txm::AlertKind::kDeepReorg && !deep_reorg_alerted_.insert(al->intent).second) co_return;
+        alert(std::string(alert_token(al->kind)), al->intent, std::string(to_string(al->kind)));
+    }
+}
+
+asio::awaitable<void> Executor::sign_new(IntentId intent, const rpc::BlockHeader& head) {
+    if (halted_) co_return;  // no new trade while halted; replacements of sent ones go on
+    auto rec = journal_.intent(intent);
+    if (!rec) {
+        spdlog::error("executor: intent {}: {}", intent, rec.error().message);
+        co_return;
+    }
+    if (!rec->payload) {
+        // Created but never priced (a crash before the gas estimate): the decision is stale.
+        abandon(intent, "never priced");
+        alert("abandoned", intent, "journaled before it was simulated and priced: ended as failed, not traded");
+        co_return;
+    }
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    if (!quote) {
+        spdlog::warn("executor: intent {}: not signed this head: {}", intent, quote.error().message);
+        co_return;
+    }
+    std::uint64_t nonce = 0;
+    if (rec->nonce) {
+        nonce = *rec->nonce;
+    } else {
+        auto nonces = co_await plan_nonce();
+        if (!nonces) {
+            spdlog::warn("executor: intent {}: nonce: {}", intent, nonces.error().describe());
+            co_return;
+        }
+        nonce = nonces->next;
+        if (auto ok = journal_.reserve_nonce(intent, nonce); !ok) {
+            spdlog::error("executor: intent {}: reserving nonce: {}", intent, ok.error().message);
+            co_return;
+        }
+    }
+    auto sent = co_await sign_and_send(intent, AttemptKind::kIntent, nonce, quote->fees, *rec->payload, head.number);
+    if (!sent) spdlog::error("executor: intent {}: {}", intent, sent.error());
+}
+
+asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, std::uint64_t nonce,
+                                           const txm::Fees& machine_fees, const std::vector<txm::IntentView>& views,
+                                           const rpc::BlockHeader& head) {
+    auto rec = journal_.intent(intent);
+    if (!rec) {
+        spdlog::error("executor: intent {}: {}", intent, rec.error().message);
+        co_return;
+    }
+    if (kind == AttemptKind::kIntent && !rec->payload) {
+        spdlog::error("executor: intent {}: no payload journaled: cannot re-sign it", intent);
+        co_return;
+    }
+    txm::Fees fees = machine_fees;
+    const txm::AttemptView* current = newest_attempt(views, intent);
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    const bool priv = submitter_.is_private();
+    if (priv) {
+        // No mempool holds the old bytes: no replacement rule, the fee oracle's fresh price.
+        if (!quote) {
+            alert("unpriceable", intent,
+                  "cannot re-sign at nonce " + std::to_string(nonce) + ": " + quote.error().message);
+            co_return;
+        }
+        fees = quote->fees;
+        if (kind == AttemptKind::kCancel && current && current->kind == AttemptKind::kIntent) {
+            // Withdraw the trade where the channel allows; the cancel still consumes the nonce.
+            const Hash32 old_hash = current->tx_hash;
+            const bool withdrawn = co_await submitter_.cancel(old_hash);
+            spdlog::info("executor: intent {}: trade {} {} at {}", intent, short_hash(old_hash),
+                         withdrawn ? "withdrawn" : "not withdrawable", submitter_.name());
+        }
+    } else if (quote && current) {
+        // The machine's fees are the smallest valid replacement; if the market asks more, pay
+        // the market (still a valid replacement, still under the cap).
+        if (auto r = txm::replacement_fees(current->fees, quote->fees, settings_.machine.bump)) fees = *r;
+    }
+    const journal::TxPayload payload = rec->payload.value_or(journal::TxPayload{});
+    auto sent = co_await sign_and_send(intent, kind, nonce, fees, payload, head.number);
+    if (!sent) {
+        spdlog::error("executor: intent {}: {}", intent, sent.error());
+        co_return;
+    }
+    if (kind == AttemptKind::kCancel)
+        ++stats_.cancelled;
+    else if (priv)
+        ++stats_.resigned_private;
+    else
+        ++stats_.bumped;
+}
+
+asio::awaitable<void> Executor::resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
+                                       const rpc::BlockHeader& head) {
+    submit::SubmitRequest req;
+    req.raw = raw;
+    req.tx_hash = keccak256(ByteView(raw));
+    req.head_number = head.number;
+    if (auto decoded = SignedTransaction::decode(ByteView(raw))) req.nonce = decoded->nonce;
+    const submit::SubmitResult result = co_await submitter_.submit(req);
+    ++stats_.rebroadcast;
+    spdlog::info("executor: attempt {} re-sent ({}), same bytes, tx {}: {}{}{}", attempt, to_string(reason),
+                 short_hash(req.tx_hash), to_string(result.status), result.detail.empty() ? "" : ": ", result.detail);
+    if (result.status == submit::SubmitStatus::kUnavailable) co_return;  // same bytes again next head
+    if (auto ok = journal_.mark_broadcast(attempt, head.number); !ok)
+        spdlog::error("executor: attempt {}: journaling the broadcast: {}", attempt, ok.error().message);
+}
+
+}  // namespace keeper::daemon

@@ -1,0 +1,220 @@
+// Execute: a hedge plan becomes exactly one trade on chain, or none.
+//
+// execute(plan):  journal the intent (idempotency key: a second call with the same key sends
+//                 nothing) -> calldata (keeper::chain::encode_rebalance) -> eth_call simulation
+//                 from the keeper at "pending" (a revert ends the intent as failed, with the
+//                 decoded reason) -> eth_estimateGas + margin -> fees (eth_feeHistory, hard cap)
+//                 -> journal the payload -> reserve the nonce (journal and chain) -> sign
+//                 EIP-1559 -> journal the signed attempt (committed, fsynced) -> submit ->
+//                 journal "broadcast". Dry run stops after the gas estimate: nothing journaled,
+//                 nothing signed.
+// on_head(head): for every intent of the keeper still in flight (and, for deep reorgs, those
+//                 that ended within reorg_watch_blocks) one batched read of the chain (the
+//                 keeper's mined nonce count FIRST, then each attempt's receipt and
+//                 eth_getTransactionByHash), txm::evaluate, and the actions applied in order:
+//                 journal writes before any send; replacements re-sign the journaled payload at
+//                 the same nonce with bumped fees; cancels are 0-value self-transfers; a halt is
+//                 persisted (keeper_state "halted") and survives restarts until cleared.
+//                 Private submitters (submitter.is_private()): the public node never sees a
+//                 pending private transaction, so "known" comes from submitter.visibility():
+//                 kPending waits for the window (no fee bump while a relay holds it); kExpired,
+//                 kFailed, kCancelled and kUnknown with no receipt re-sign the journaled payload
+//                 (or the cancel) at the SAME nonce with fresh fees from the fee oracle (no
+//                 replacement rule: no mempool holds the old bytes), and after
+//                 private_alert_after_windows missed windows an alert fires (once per intent).
+//                 An expired intent is withdrawn at the relay, then cancelled at its nonce.
+//                 Nonces never come from the node's "pending" count for private submitters.
+// start(head):    the persisted halt, nonce sync (the chain ahead of the journal: the key was used
+//                 elsewhere -> fast-forward + alert; gaps below the journal's highest nonce ->
+//                 filled with no-op self-transfers), then one on_head() that resumes whatever
+//                 the journal holds: a transaction that may have been broadcast is re-sent with
+//                 identical bytes, never re-signed at a new nonce.
+//
+// No key material reaches a log line or an error: the key is only passed to keeper::sign().
+// Runs on the daemon's event-loop thread; not thread-safe.
+#pragma once
+
+#include <utility>  // before Asio
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "keeper/core/bytes.hpp"
+#include "keeper/core/expected.hpp"
+#include "keeper/crypto/secp256k1.hpp"
+#include "keeper/daemon/fee_oracle.hpp"
+#include "keeper/hedge/types.hpp"
+#include "keeper/journal/journal.hpp"
+#include "keeper/rpc/eth.hpp"
+#include "keeper/rpc/pool.hpp"
+#include "keeper/submit/submitter.hpp"
+#include "keeper/txm/machine.hpp"
+
+namespace keeper::daemon {
+
+namespace asio = boost::asio;
+
+/// Test hook: the executor ends the process with _exit(kCrashExitCode) at this instant, as a
+/// SIGKILL would (no destructors, no flush).
+enum class CrashPoint : std::uint8_t {
+    kNone,
+    kAfterJournal,    // the signed attempt is committed, nothing sent
+    kAfterSend,       // the submitter accepted it, "broadcast" not yet journaled
+    kAfterBroadcast,  // sent and journaled as broadcast
+};
+inline constexpr int kCrashExitCode = 86;
+
+struct ExecutorSettings {
+    std::uint64_t chain_id{0};
+    txm::MachinePolicy machine;
+    FeeSettings fees;
+    std::uint32_t gas_limit_margin_percent{25};  // gas limit = estimate * (100 + margin) / 100
+    std::uint64_t intent_ttl_seconds{120};       // an intent not mined by min(trade deadline, head + ttl) is cancelled
+    std::uint64_t reorg_watch_blocks{64};        // ended intents with a receipt this recent are watched for deep reorgs
+    std::uint32_t private_alert_after_windows{3};  // private submitters: alert once an intent missed this many windows
+    bool dry_run{false};
+    CrashPoint crash_point{CrashPoint::kNone};
+};
+
+/// The first invalid field, named ("executor.machine.confirmations: must be at least 1").
+[[nodiscard]] Expected<void, std::string> validate(const ExecutorSettings& settings);
+
+enum class ExecuteOutcome : std::uint8_t {
+    kSubmitted,            // journaled, signed and handed to the submitter (or journaled for a re-send)
+    kDuplicate,            // the idempotency key was already journaled: nothing sent
+    kSimulationReverted,   // eth_call / eth_estimateGas reverted: no trade (detail holds the reason)
+    kDryRun,               // simulated and estimated; nothing journaled or signed
+    kRejected,             // not priceable under the fee cap, or the submitter refused it for good
+    kHalted,               // trading is halted (deep reorg): nothing done
+    kError,                // the node or the journal failed before anything was signed
+};
+[[nodiscard]] std::string_view to_string(ExecuteOutcome o) noexcept;
+
+struct ExecuteResult {
+    ExecuteOutcome outcome{ExecuteOutcome::kError};
+    std::optional<Hash32> tx_hash;
+    std::string detail;
+    std::uint64_t gas_estimate{0};
+    txm::Fees fees;
+    std::optional<txm::IntentId> intent;
+    std::optional<std::uint64_t> nonce;
+};
+
+/// Something an operator must see. `kind` is a stable token for metrics labels:
+/// dropped, fee_cap_reached, reorged_out, nonce_consumed_elsewhere, deep_reorg (from the state
+/// machine), chain_ahead (the key signed elsewhere; nonce fast-forwarded), gap_filled,
+/// abandoned (an intent that cannot be signed), unpriceable (fees above the cap for a resend),
+/// private_window_missed (a private submitter's windows passed `private_alert_after_windows`
+/// times without inclusion; the intent keeps being re-signed at its nonce).
+struct AlertEvent {
+    std::string kind;
+    txm::IntentId intent{0};
+    std::string detail;
+};
+
+struct ExecutorStats {
+    std::array<std::uint64_t, 8> intents_by_state{};  // journal counts per txm::IntentState
+    std::uint64_t executed{0};            // execute() calls that signed a trade
+    std::uint64_t duplicates{0};
+    std::uint64_t simulation_reverts{0};
+    std::uint64_t sent{0};                // first sends of newly signed attempts
+    std::uint64_t bumped{0};              // fee-bumped replacements signed
+    std::uint64_t resigned_private{0};    // private attempts re-signed at their nonce after a missed window
+    std::uint64_t cancelled{0};           // cancels signed (expired intents)
+    std::uint64_t rebroadcast{0};         // identical bytes re-sent (restart recovery, dropped)
+    std::uint64_t gap_fills{0};
+    std::uint64_t nonce_fast_forwards{0};
+    std::uint64_t receipts_reorged{0};
+    std::uint64_t alerts{0};
+    bool halted{false};
+};
+
+class Executor {
+public:
+    Executor(rpc::EndpointPool& pool, journal::Journal& journal, submit::Submitter& submitter, SecretKey funds_key,
+             ExecutorSettings settings);
+
+    /// Persisted halt, nonce sync, gap fills, then resumes the journal (one on_head(head)).
+    [[nodiscard]] asio::awaitable<rpc::Result<void>> start(const rpc::BlockHeader& head);
+    [[nodiscard]] asio::awaitable<ExecuteResult> execute(const hedge::HedgePlan& plan, const Address& vault,
+                                                         const rpc::BlockHeader& head);
+    /// Tracks every in-flight intent one step (see the file comment). Failures are logged and
+    /// retried at the next head; nothing here throws on node or journal errors.
+    asio::awaitable<void> on_head(const rpc::BlockHeader& head);
+
+    /// Hedges of `vault` sent but not final: buys count their minimum output, sells their input.
+    [[nodiscard]] std::vector<hedge::InFlightHedge> in_flight(const Address& vault) const;
+    [[nodiscard]] bool halted() const noexcept { return halted_; }
+    /// Why trading halted, as persisted.
+    [[nodiscard]] const std::optional<std::string>& halt_reason() const noexcept { return halt_reason_; }
+    /// Operator action: clears the persisted halt.
+    [[nodiscard]] journal::Result<void> clear_halt();
+    [[nodiscard]] ExecutorStats stats() const;
+    /// The most recent alerts (at most 64), oldest first.
+    [[nodiscard]] std::vector<AlertEvent> recent_alerts() const { return {alerts_.begin(), alerts_.end()}; }
+    [[nodiscard]] Address sender() const noexcept { return sender_; }
+
+private:
+    struct Sent {
+        txm::AttemptId attempt{0};
+        Hash32 tx_hash;
+        submit::SubmitResult result;
+    };
+    struct NonceState {
+        std::uint64_t next{0};
+        bool chain_ahead{false};
+        std::uint64_t chain_latest{0};
+        std::vector<std::uint64_t> gaps;
+        std::optional<std::uint64_t> journal_highest;
+    };
+
+    asio::awaitable<rpc::Result<NonceState>> plan_nonce();
+    /// Signs `payload` (or the self-transfer for kCancel) at `nonce` with `fees`, journals it,
+    /// sends it and journals the broadcast. An error string when nothing could be journaled.
+    asio::awaitable<Expected<Sent, std::string>> sign_and_send(txm::IntentId intent, txm::AttemptKind kind,
+                                                               std::uint64_t nonce, const txm::Fees& fees,
+                                                               const journal::TxPayload& payload,
+                                                               std::uint64_t head_number);
+    asio::awaitable<void> apply(const txm::Action& action, const std::vector<txm::IntentView>& views,
+                                const rpc::BlockHeader& head);
+    asio::awaitable<void> sign_new(txm::IntentId intent, const rpc::BlockHeader& head);
+    asio::awaitable<void> sign_again(txm::IntentId intent, txm::AttemptKind kind, std::uint64_t nonce,
+                                     const txm::Fees& machine_fees, const std::vector<txm::IntentView>& views,
+                                     const rpc::BlockHeader& head);
+    /// Private submitters: rewrites the state machine's actions for one in-flight intent
+    /// (see the file comment); `newest_pending` is the newest attempt's visibility == kPending.
+    std::vector<txm::Action> private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,
+                                             bool newest_pending, std::uint64_t head_timestamp);
+    asio::awaitable<void> resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
+                                 const rpc::BlockHeader& head);
+    asio::awaitable<void> fill_gaps(const std::vector<std::uint64_t>& gaps, const rpc::BlockHeader& head);
+    void halt(std::string reason);
+    void alert(std::string kind, txm::IntentId intent, std::string detail);
+    void refresh();  // intent counts and the open-intent cache
+    void abandon(txm::IntentId intent, std::string_view why);
+    void crash_if(CrashPoint point) const;
+
+    rpc::EndpointPool& pool_;
+    journal::Journal& journal_;
+    submit::Submitter& submitter_;
+    SecretKey key_;
+    ExecutorSettings settings_;
+    Address sender_;
+    bool halted_{false};
+    std::optional<std::string> halt_reason_;
+    ExecutorStats stats_;
+    std::vector<journal::IntentRecord> open_;
+    std::deque<AlertEvent> alerts_;
+    std::set<txm::IntentId> deep_reorg_alerted_;
+    std::set<txm::IntentId> private_missed_alerted_;
+};
+
+}  // namespace keeper::daemon

@@ -4,7 +4,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "keeper/ops/keeper_metrics.hpp"
 #include "keeper/ops/metrics.hpp"
 
 using namespace keeper::ops;
@@ -109,23 +108,4 @@ TEST_CASE("metrics: registration is idempotent and misuse is refused") {
     auto& h = r.histogram("h4", "H.", {1, 2});
     CHECK(&h == &r.histogram("h4", "H.", {1, 2}));
     CHECK_THROWS_AS(r.histogram("h4", "H.", {1, 3}), std::logic_error);
-}
-
-TEST_CASE("metrics: the keeper's families register once and render") {
-    Registry r;
-    KeeperMetrics m(r);
-    KeeperMetrics again(r);  // the same families: registration is idempotent
-    CHECK(&m.heads == &again.heads);
-    m.head_number.set(19'000'000);
-    m.decisions.labels({"0xA", "inside band"}).inc();
-    m.rpc_errors.labels({"alchemy", "timeout"}).inc();
-    m.decision_latency.labels({"0xA"}).observe(0.3);
-    const std::string text = r.render();
-    std::size_t families = 0;
-    for (std::size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1)) ++families;
-    CHECK(families == 21);
-    CHECK(text.find("keeper_head_number 19000000\n") != std::string::npos);
-    CHECK(text.find("keeper_decisions_total{vault=\"0xA\",reason=\"inside band\"} 1\n") != std::string::npos);
-    CHECK(text.find("keeper_rpc_errors_total{endpoint=\"alchemy\",kind=\"timeout\"} 1\n") != std::string::npos);
-    CHECK(text.find("keeper_head_to_submit_seconds_bucket{vault=\"0xA\",le=\"0.5\"} 1\n") != std::string::npos);
 }

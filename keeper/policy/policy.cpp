@@ -48,15 +48,6 @@ Expected<void, PolicyError> check(std::initializer_list<double> positive, std::i
     return {};
 }
 
-// Timers compare accumulated step times: allow for their rounding so that four steps of a
-// quarter week are a week.
-constexpr double kTimerSlack = 1.0 - 1e-9;
-
-Decision rebalance_band(double error, double band, RehedgeTo to) noexcept {
-    if (std::abs(error) <= band) return {0.0, Reason::kInsideBand};
-    const double trade = to == RehedgeTo::kCenter ? -error : -(error - std::copysign(band, error));
-    return {trade, Reason::kRebalance};
-}
 }  // namespace
 
 std::string_view name(const Policy& p) noexcept {
@@ -122,70 +113,13 @@ double leland_volatility(double sigma, double round_trip_cost, double dt, double
     return sigma * std::sqrt(std::max(0.0, 1.0 + sign * le));
 }
 
-double whalley_wilmott_band(double cost_rate, double risk_aversion, double spot, double gamma) noexcept {
-    return std::cbrt(1.5 * cost_rate * spot * gamma * gamma / risk_aversion);
-}
-
-double fixed_cost_threshold(const FixedCostAware& p, double spot, double vol) noexcept {
-    const double a = p.risk_aversion * spot * spot * vol * vol * p.horizon;  // gamma S^2 sigma^2 tau
-    const double b = p.cost_rate * spot;
-    if (!(a > 0.0)) return std::numeric_limits<double>::infinity();
-    return (b + std::sqrt(b * b + 2.0 * a * p.fixed_cost)) / a;
-}
-
 double hedge_vol(const Policy& p, double vol, double gamma) noexcept {
     if (const auto* l = std::get_if<Leland>(&p)) return leland_volatility(vol, l->round_trip_cost, l->interval, gamma);
     return vol;
 }
 
 Decision decide(const Policy& p, const HedgeState& s) noexcept {
-    const double error = s.hedge - s.target;
-    return visit(
-        p, Overloaded{[&](const TimeBased& q) -> Decision {
-                          if (s.since_trade < q.interval * kTimerSlack) return {0.0, Reason::kNotDue};
-                          return {-error, Reason::kRebalance};
-                      },
-                      [&](const DeltaBand& q) {
-                          const double band = q.unit == BandUnit::kAbsolute ? q.band : q.band * s.notional;
-                          return rebalance_band(error, band, q.to);
-                      },
-                      [&](const GammaBand& q) {
-                          const double drift = q.multiplier * std::abs(s.gamma) * s.spot * s.vol * std::sqrt(q.horizon);
-                          return rebalance_band(error, std::max(q.min_band, drift), q.to);
-                      },
-                      [&](const WhalleyWilmott& q) {
-                          return rebalance_band(error,
-                                                whalley_wilmott_band(q.cost_rate, q.risk_aversion, s.spot, s.gamma),
-                                                RehedgeTo::kEdge);
-                      },
-                      [&](const Leland& q) -> Decision {
-                          if (s.since_trade < q.interval * kTimerSlack) return {0.0, Reason::kNotDue};
-                          return {-error, Reason::kRebalance};
-                      },
-                      [&](const FixedCostAware& q) -> Decision {
-                          const double threshold = std::max(fixed_cost_threshold(q, s.spot, s.vol), q.min_trade);
-                          if (std::abs(error) <= threshold) return {0.0, Reason::kNotWorthIt};
-                          return {-error, Reason::kRebalance};
-                      }});
-}
-
-Decision apply_limits(Decision d, const ExecutionLimits& limits, const HedgeState& s) noexcept {
-    if (d.trade == 0.0) return d;
-    if (s.since_trade < limits.cooldown) return {0.0, Reason::kCooldown};
-    double size = std::abs(d.trade);
-    Reason reason = d.reason;
-    if (size > limits.max_trade) {
-        size = limits.max_trade;
-        reason = Reason::kCapped;
-    }
-    const double budget = s.spot > 0.0 ? limits.remaining_notional / s.spot : 0.0;
-    if (!(budget > 0.0)) return {0.0, Reason::kBudgetExhausted};
-    if (size > budget) {
-        size = budget;
-        reason = Reason::kCapped;
-    }
-    if (size < limits.min_trade) return {0.0, Reason::kBelowMinimum};
-    return {std::copysign(size, d.trade), reason};
+    return visit(p, [&](const auto& q) { return decide(q, s); });
 }
 
 }  // namespace keeper::policy

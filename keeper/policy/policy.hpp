@@ -16,6 +16,8 @@
 //   FixedCostAware  trade only when the variance removed is worth more than fee + impact + gas
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -131,6 +133,16 @@ struct Decision {
 /// The policy's desired trade, before limits. Precondition: validate(p) succeeds.
 [[nodiscard]] Decision decide(const Policy& p, const HedgeState& s) noexcept;
 
+/// The same decision for one alternative, defined inline below: decide(const Policy&) dispatches
+/// to these, and a caller that knows the alternative (the backtester's inner loop) calls them
+/// directly, so both make the same decisions bit for bit.
+[[nodiscard]] Decision decide(const TimeBased& p, const HedgeState& s) noexcept;
+[[nodiscard]] Decision decide(const DeltaBand& p, const HedgeState& s) noexcept;
+[[nodiscard]] Decision decide(const GammaBand& p, const HedgeState& s) noexcept;
+[[nodiscard]] Decision decide(const WhalleyWilmott& p, const HedgeState& s) noexcept;
+[[nodiscard]] Decision decide(const Leland& p, const HedgeState& s) noexcept;
+[[nodiscard]] Decision decide(const FixedCostAware& p, const HedgeState& s) noexcept;
+
 /// The on-chain limits the keeper is given.
 struct ExecutionLimits {
     double max_trade{std::numeric_limits<double>::infinity()};           // per call, underlying units
@@ -152,5 +164,84 @@ struct ExecutionLimits {
 
 /// The fixed-cost threshold e* (see FixedCostAware).
 [[nodiscard]] double fixed_cost_threshold(const FixedCostAware& p, double spot, double vol) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Inline definitions: the rules a backtest evaluates hundreds of millions of times. Keeping
+// them here lets the compiler fold them into the caller's loop (no call, no HedgeState in
+// memory); there is still exactly one definition of each rule.
+
+namespace detail {
+// Timers compare accumulated step times: allow for their rounding so that four steps of a
+// quarter week are a week.
+inline constexpr double kTimerSlack = 1.0 - 1e-9;
+
+[[nodiscard]] inline Decision rebalance_band(double error, double band, RehedgeTo to) noexcept {
+    if (std::abs(error) <= band) return {0.0, Reason::kInsideBand};
+    const double trade = to == RehedgeTo::kCenter ? -error : -(error - std::copysign(band, error));
+    return {trade, Reason::kRebalance};
+}
+}  // namespace detail
+
+inline double whalley_wilmott_band(double cost_rate, double risk_aversion, double spot, double gamma) noexcept {
+    return std::cbrt(1.5 * cost_rate * spot * gamma * gamma / risk_aversion);
+}
+
+inline double fixed_cost_threshold(const FixedCostAware& p, double spot, double vol) noexcept {
+    const double a = p.risk_aversion * spot * spot * vol * vol * p.horizon;  // gamma S^2 sigma^2 tau
+    const double b = p.cost_rate * spot;
+    if (!(a > 0.0)) return std::numeric_limits<double>::infinity();
+    return (b + std::sqrt(b * b + 2.0 * a * p.fixed_cost)) / a;
+}
+
+inline Decision decide(const TimeBased& p, const HedgeState& s) noexcept {
+    if (s.since_trade < p.interval * detail::kTimerSlack) return {0.0, Reason::kNotDue};
+    return {-(s.hedge - s.target), Reason::kRebalance};
+}
+
+inline Decision decide(const DeltaBand& p, const HedgeState& s) noexcept {
+    const double band = p.unit == BandUnit::kAbsolute ? p.band : p.band * s.notional;
+    return detail::rebalance_band(s.hedge - s.target, band, p.to);
+}
+
+inline Decision decide(const GammaBand& p, const HedgeState& s) noexcept {
+    const double drift = p.multiplier * std::abs(s.gamma) * s.spot * s.vol * std::sqrt(p.horizon);
+    return detail::rebalance_band(s.hedge - s.target, std::max(p.min_band, drift), p.to);
+}
+
+inline Decision decide(const WhalleyWilmott& p, const HedgeState& s) noexcept {
+    return detail::rebalance_band(
+        s.hedge - s.target, whalley_wilmott_band(p.cost_rate, p.risk_aversion, s.spot, s.gamma), RehedgeTo::kEdge);
+}
+
+inline Decision decide(const Leland& p, const HedgeState& s) noexcept {
+    if (s.since_trade < p.interval * detail::kTimerSlack) return {0.0, Reason::kNotDue};
+    return {-(s.hedge - s.target), Reason::kRebalance};
+}
+
+inline Decision decide(const FixedCostAware& p, const HedgeState& s) noexcept {
+    const double error = s.hedge - s.target;
+    const double threshold = std::max(fixed_cost_threshold(p, s.spot, s.vol), p.min_trade);
+    if (std::abs(error) <= threshold) return {0.0, Reason::kNotWorthIt};
+    return {-error, Reason::kRebalance};
+}
+
+inline Decision apply_limits(Decision d, const ExecutionLimits& limits, const HedgeState& s) noexcept {
+    if (d.trade == 0.0) return d;
+    if (s.since_trade < limits.cooldown) return {0.0, Reason::kCooldown};
+    double size = std::abs(d.trade);
+    Reason reason = d.reason;
+    if (size > limits.max_trade) {
+        size = limits.max_trade;
+        reason = Reason::kCapped;
+    }
+    const double budget = s.spot > 0.0 ? limits.remaining_notional / s.spot : 0.0;
+    if (!(budget > 0.0)) return {0.0, Reason::kBudgetExhausted};
+    if (size > budget) {
+        size = budget;
+        reason = Reason::kCapped;
+    }
+    if (size < limits.min_trade) return {0.0, Reason::kBelowMinimum};
+    return {std::copysign(size, d.trade), reason};
+}
 
 }  // namespace keeper::policy

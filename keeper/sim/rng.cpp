@@ -66,7 +66,12 @@ double Rng::normal() noexcept {
 }
 
 void Rng::fill_normals(std::span<double> out) noexcept {
-    for (double& z : out) z = normal_inline();
+    // Draw from a local copy: its state stays in registers (the generator's own state would be
+    // stored back after every draw, as the tail's calls to log() and exp() could read it), and
+    // the same numbers come out in the same order.
+    Rng local = *this;
+    for (double& z : out) z = local.normal_inline();
+    *this = local;
 }
 
 }  // namespace keeper::sim

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <variant>
 
 #include "keeper/policy/policy.hpp"
 
@@ -110,6 +111,41 @@ TEST_CASE("limits: cooldown, per-call cap, remaining budget, minimum size", "[po
     CHECK(apply_limits(want, l, s).reason == Reason::kBudgetExhausted);
     CHECK(apply_limits(Decision{0.0, Reason::kInsideBand}, l, s).reason == Reason::kInsideBand);
     CHECK(to_string(Reason::kCapped) == "capped");
+}
+
+TEST_CASE("decide on a Policy and on its alternative make the same decision", "[policy]") {
+    // The backtester calls the per-alternative overloads directly; the keeper calls decide on
+    // the variant. A grid of states (errors inside and outside every band, timers due and not,
+    // both gamma signs) must give identical trades and reasons.
+    const Policy policies[] = {TimeBased{1.0 / 365.0},
+                               DeltaBand{0.5},
+                               DeltaBand{0.01, BandUnit::kFractionOfNotional, RehedgeTo::kEdge},
+                               GammaBand{2.0, 1.0 / 365.0, 0.1, RehedgeTo::kEdge},
+                               WhalleyWilmott{0.01, 0.001},
+                               Leland{1.0 / 52.0, 0.002},
+                               FixedCostAware{1e-3, 1.0 / 365.0, 5.0, 0.0005, 0.05}};
+    int compared = 0;
+    int traded = 0;
+    for (const Policy& p : policies) {
+        for (double error : {-3.0, -0.6, -0.05, 0.0, 0.02, 0.4, 0.7, 2.5}) {
+            for (double since : {0.0, 0.5 / 365.0, 1.0 / 365.0, 0.1}) {
+                for (double gamma : {-0.02, 0.0, 0.015}) {
+                    HedgeState s = state(10.0 + error, 10.0);
+                    s.since_trade = since;
+                    s.gamma = gamma;
+                    const Decision via_variant = decide(p, s);
+                    const Decision direct = std::visit([&](const auto& q) { return decide(q, s); }, p);
+                    CHECK(via_variant.trade == direct.trade);
+                    CHECK(via_variant.reason == direct.reason);
+                    ++compared;
+                    traded += via_variant.trade != 0.0;
+                }
+            }
+        }
+    }
+    CHECK(compared == 7 * 8 * 4 * 3);
+    CHECK(traded > 0);
+    CHECK(traded < compared);
 }
 
 TEST_CASE("invalid parameters are error values", "[policy]") {

@@ -76,6 +76,34 @@ TEST_CASE("results do not depend on the number of threads", "[backtest]") {
     }
 }
 
+TEST_CASE("a single-expiry book takes the direct pricing path with the general path's bits", "[backtest]") {
+    // One option: every step has one entry, priced straight from the path. Adding a call of
+    // quantity zero that outlives the horizon gives two entries per step and the general
+    // accumulation; it adds exactly +0.0 to every sum, so every result must be the same bits.
+    Scenario one = hull(300);
+    one.costs = {0.0005, 200.0, 0.5, 150000.0, 20.0, false, 49.0};
+    one.policies.push_back({"delta_band", "0.05", policy::DeltaBand{0.05}});
+    one.policies.push_back({"gamma_band", "k=1", policy::GammaBand{1.0, kWeek, 0.0}});
+    one.policies.push_back({"leland", "1w", policy::Leland{kWeek, 0.001}});
+    Scenario two = one;
+    two.book.push_back({{pricing::OptionType::kCall, 49.0, 55.0, 40 * kWeek, 0.2, 0.05, 0.05}, 0.0});
+    const BacktestReport a = run_backtest(one).value();
+    const BacktestReport b = run_backtest(two).value();
+    CHECK(a.book_value == b.book_value);
+    REQUIRE(a.results.size() == b.results.size());
+    for (std::size_t i = 0; i < a.results.size(); ++i) {
+        INFO(a.results[i].label);
+        CHECK(a.results[i].mean_pnl == b.results[i].mean_pnl);
+        CHECK(a.results[i].sd_pnl == b.results[i].sd_pnl);
+        CHECK(a.results[i].cvar95 == b.results[i].cvar95);
+        CHECK(a.results[i].mean_fee == b.results[i].mean_fee);
+        CHECK(a.results[i].mean_impact == b.results[i].mean_impact);
+        CHECK(a.results[i].mean_gas == b.results[i].mean_gas);
+        CHECK(a.results[i].mean_trades == b.results[i].mean_trades);
+        CHECK(a.results[i].tracking_sd == b.results[i].tracking_sd);
+    }
+}
+
 TEST_CASE("costs are charged and split into fee, impact and gas", "[backtest][costs]") {
     Scenario sc = hull(500);
     sc.costs = {0.003, 0.0, 0.2, 100000.0, 10.0, false, 3000.0};  // 30 bp, no impact, 3 per trade gas

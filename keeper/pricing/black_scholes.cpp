@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "keeper/pricing/black_scholes_kernel.hpp"
 
@@ -86,23 +87,57 @@ void kernel_block(const detail::InColumns& in, const detail::OutColumns& out, st
     impl(in, out, n);
 }
 
-Greeks kernel_one_baseline(const detail::Inputs& in) noexcept {
-    return detail::kernel(in);
+void kernel_block_core_baseline(const detail::InColumns& in, const detail::CoreOutColumns& out,
+                                std::size_t n) noexcept {
+    detail::kernel_loop_core(in, out, n);
 }
 
-using KernelOne = Greeks (*)(const detail::Inputs&) noexcept;
+using KernelBlockCore = void (*)(const detail::InColumns&, const detail::CoreOutColumns&, std::size_t) noexcept;
 
-KernelOne select_one() noexcept {
+KernelBlockCore select_kernel_core() noexcept {
 #if defined(KEEPER_PRICING_HAVE_AVX2)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &detail::kernel_one_avx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &detail::kernel_block_core_avx2;
 #endif
-    return &kernel_one_baseline;
+    return &kernel_block_core_baseline;
 }
 
-Greeks kernel_one(const detail::Inputs& in) noexcept {
-    static const KernelOne impl = select_one();
+void kernel_block_core(const detail::InColumns& in, const detail::CoreOutColumns& out, std::size_t n) noexcept {
+    static const KernelBlockCore impl = select_kernel_core();
+    impl(in, out, n);
+}
+
+template <class Out>
+Out kernel_one_baseline(const detail::Inputs& in) noexcept {
+    return detail::kernel<Out, detail::Path::kSingle>(in);
+}
+
+template <class Out>
+using KernelOne = Out (*)(const detail::Inputs&) noexcept;
+
+template <class Out>
+KernelOne<Out> select_one() noexcept {
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if constexpr (std::is_same_v<Out, Greeks>) {
+            return &detail::kernel_one_avx2;
+        } else {
+            return &detail::kernel_one_core_avx2;
+        }
+    }
+#endif
+    return &kernel_one_baseline<Out>;
+}
+
+template <class Out>
+Out kernel_one(const detail::Inputs& in) noexcept {
+    static const KernelOne<Out> impl = select_one<Out>();
     return impl(in);
+}
+
+CoreGreeks core_of(const Greeks& g) noexcept {
+    return {g.price, g.delta, g.gamma, g.vega, g.theta};
 }
 
 }  // namespace
@@ -115,7 +150,18 @@ Expected<Greeks, PricingError> bs_greeks(const OptionSpec& o) noexcept {
 Greeks bs_greeks_unchecked(const OptionSpec& o) noexcept {
     assert(validate(o).has_value());
     if (is_degenerate(o.vol, o.time)) return degenerate(o);
-    return kernel_one(to_inputs(o));
+    return kernel_one<Greeks>(to_inputs(o));
+}
+
+Expected<CoreGreeks, PricingError> bs_core_greeks(const OptionSpec& o) noexcept {
+    if (auto v = validate(o); !v) return Unexpected(v.error());
+    return bs_core_greeks_unchecked(o);
+}
+
+CoreGreeks bs_core_greeks_unchecked(const OptionSpec& o) noexcept {
+    assert(validate(o).has_value());
+    if (is_degenerate(o.vol, o.time)) return core_of(degenerate(o));
+    return kernel_one<CoreGreeks>(to_inputs(o));
 }
 
 double bs_price_unchecked(const OptionSpec& o) noexcept {
@@ -150,6 +196,37 @@ void bs_greeks_batch(std::span<const OptionSpec> options, std::span<Greeks> out)
                 continue;
             }
             out[base + i] = {res[0][i], res[1][i], res[2][i], res[3][i], res[4][i], res[5][i], res[6][i], res[7][i]};
+        }
+    }
+}
+
+void bs_core_greeks_batch(std::span<const OptionSpec> options, std::span<CoreGreeks> out) noexcept {
+    assert(out.size() == options.size());
+    constexpr std::size_t kBlock = 64;
+    alignas(64) double in[7][kBlock];
+    alignas(64) double res[5][kBlock];
+    const detail::InColumns ic{in[0], in[1], in[2], in[3], in[4], in[5], in[6]};
+    const detail::CoreOutColumns oc{res[0], res[1], res[2], res[3], res[4]};
+    for (std::size_t base = 0; base < options.size(); base += kBlock) {
+        const std::size_t n = std::min(kBlock, options.size() - base);
+        for (std::size_t i = 0; i < n; ++i) {
+            const OptionSpec& o = options[base + i];
+            in[0][i] = o.spot;
+            in[1][i] = o.strike;
+            in[2][i] = o.time;
+            in[3][i] = o.vol;
+            in[4][i] = o.rate;
+            in[5][i] = o.carry;
+            in[6][i] = o.type == OptionType::kCall ? 1.0 : -1.0;
+        }
+        kernel_block_core(ic, oc, n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const OptionSpec& o = options[base + i];
+            if (is_degenerate(o.vol, o.time)) {
+                out[base + i] = core_of(degenerate(o));
+                continue;
+            }
+            out[base + i] = {res[0][i], res[1][i], res[2][i], res[3][i], res[4][i]};
         }
     }
 }

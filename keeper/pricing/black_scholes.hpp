@@ -49,6 +49,17 @@ struct Greeks {
     double volga{0.0};
 };
 
+/// Price and the four Greeks a delta hedger reads on every block (and what QuantLib's
+/// AnalyticEuropeanEngine is benchmarked on): the same values, in the same units, as the fields
+/// of Greeks, from the same kernel without rho, vanna and volga.
+struct CoreGreeks {
+    double price{0.0};
+    double delta{0.0};
+    double gamma{0.0};
+    double vega{0.0};
+    double theta{0.0};
+};
+
 enum class PricingError : std::uint8_t {
     kNonFiniteInput,  // a NaN or infinite field
     kNonPositiveSpot,
@@ -71,10 +82,22 @@ enum class PricingError : std::uint8_t {
 /// Price and all Greeks (precondition: validate(o) succeeds).
 [[nodiscard]] Greeks bs_greeks_unchecked(const OptionSpec& o) noexcept;
 
+/// Validated price, delta, gamma, vega and theta (see CoreGreeks).
+[[nodiscard]] Expected<CoreGreeks, PricingError> bs_core_greeks(const OptionSpec& o) noexcept;
+
+/// Price, delta, gamma, vega and theta (precondition: validate(o) succeeds). Equal to the
+/// corresponding fields of bs_greeks_unchecked(o) to rounding, and cheaper.
+[[nodiscard]] CoreGreeks bs_core_greeks_unchecked(const OptionSpec& o) noexcept;
+
 /// Prices a book: out[i] = bs_greeks_unchecked(options[i]). Vectorised (an AVX2 clone is
 /// chosen at load time where the CPU has it); results equal the scalar form's to rounding.
 /// Precondition: out.size() == options.size(), every option valid.
 void bs_greeks_batch(std::span<const OptionSpec> options, std::span<Greeks> out) noexcept;
+
+/// Prices a book, price and four Greeks only: out[i] = bs_core_greeks_unchecked(options[i]) to
+/// rounding, vectorised as bs_greeks_batch. Precondition: out.size() == options.size(), every
+/// option valid.
+void bs_core_greeks_batch(std::span<const OptionSpec> options, std::span<CoreGreeks> out) noexcept;
 
 /// Structure-of-arrays batch input: entry i of every column describes option i; `sign` is +1
 /// for a call and -1 for a put. All columns have the same length and no two overlap.

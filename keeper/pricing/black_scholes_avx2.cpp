@@ -13,8 +13,16 @@ void value_delta_gamma_avx2(const PreparedColumns& in, const double* spot, const
     value_delta_gamma_loop(in, spot, out, n);
 }
 
+void kernel_block_core_avx2(const InColumns& in, const CoreOutColumns& out, std::size_t n) noexcept {
+    kernel_loop_core(in, out, n);
+}
+
 Greeks kernel_one_avx2(const Inputs& in) noexcept {
-    return kernel(in);
+    return kernel<Greeks, Path::kSingle>(in);
+}
+
+CoreGreeks kernel_one_core_avx2(const Inputs& in) noexcept {
+    return kernel<CoreGreeks, Path::kSingle>(in);
 }
 
 }  // namespace keeper::pricing::detail

@@ -1,10 +1,12 @@
-// Branch-free exp and log for the batched pricing kernels.
+// Branch-free exp and log for the pricing kernels.
 //
 // glibc's exp/log are correctly rounded in practice but opaque calls the compiler cannot
 // vectorise without -ffast-math. These kernels use only +, *, compares, selects and 64-bit
 // integer shifts on the bit pattern, so the batched loops in black_scholes.cpp vectorise
-// (AVX2 clone) and stay bit-identical across the scalar and vector paths. Accuracy: < 2 ulp
-// on the ranges the pricer uses; both flush results below DBL_MIN to zero and propagate NaN.
+// (AVX2 clone). `log` reads a 128-entry table (the shortest dependency chain, for the
+// single-option paths and the implied-volatility solver); `log_polynomial` has none (for the
+// vectorised loops, where a lookup would be a gather). Accuracy: < 2 ulp on the ranges the
+// pricer uses; exp flushes results below DBL_MIN to zero; both propagate NaN.
 // An implementation detail of normal.hpp (namespace detail): not part of the public API.
 #pragma once
 
@@ -12,12 +14,18 @@
 #include <cstdint>
 #include <limits>
 
+#include "keeper/pricing/log_table.hpp"
+
 namespace keeper::pricing::detail {
 
 inline constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2 with its low 32 bits zero
 inline constexpr double kLn2Lo = 1.90821492927058770002e-10;  // ln 2 - kLn2Hi
 inline constexpr double kLog2e = 1.44269504088896338700e+00;
 inline constexpr double kRoundShift = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+
+/// Two doubles in one SSE register (a GCC vector type): the single-option Greeks kernel and the
+/// implied-volatility solver evaluate their two erfcx (of d1 and d2; of two Mills ratios) as one.
+typedef double Pair __attribute__((vector_size(16)));
 
 /// e^x. Range reduction x = n ln2 + r, |r| <= ln2/2, then the degree-13 Taylor polynomial
 /// (truncation < 5e-18 relative) and scaling by 2^n built directly in the exponent bits.
@@ -47,9 +55,47 @@ inline constexpr double kRoundShift = 6755399441055744.0;  // 1.5 * 2^52: adding
     return x < -708.0 ? 0.0 : (x > 709.0 ? std::numeric_limits<double>::infinity() : v);
 }
 
-/// ln x for x > 0. x = 2^k m with m in [sqrt(1/2), sqrt 2), f = m - 1, s = f / (2 + f):
-/// ln m = f - s (f - R(s^2)) with R the atanh series (11 terms, truncation < 1e-18).
+/// ln x for x > 0, table-driven (the short dependency chain is what the scalar Greeks wait on):
+/// x = 2^k z with z in [0.6875, 1.375), c_i the centre of the subinterval of z picked by the top
+/// seven mantissa bits (log_table.hpp, 128 entries), r = z / c_i - 1 = z * (1/c_i) - 1 (|r| <
+/// 2^-7; exact near x = 1, where c_i = 1), and ln x = k ln 2 + ln c_i + ln(1 + r) with the
+/// degree-8 series of ln(1 + r). No division; < 2 ulp.
 [[nodiscard, gnu::always_inline]] inline double log(double x) noexcept {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    const bool subnormal = x < std::numeric_limits<double>::min();
+    const double xs = subnormal ? x * 18014398509481984.0 : x;  // 2^54 brings subnormals up
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(xs);
+    // u = bits(x) - bits(0.6875) + bits(1): its exponent field is k + 1023, and its top seven
+    // mantissa bits are those of bits(z) - bits(0.6875), the table index.
+    const std::uint64_t u = bits + 0x000a000000000000u;
+    const std::uint64_t eb = u >> 52;
+    const LogTableEntry& e = kLogTable[(u >> (52 - kLogTableBits)) & ((1u << kLogTableBits) - 1u)];
+    const double z = std::bit_cast<double>(bits - (u & 0xfff0000000000000u) + 0x3ff0000000000000u);
+    const double k =
+        std::bit_cast<double>(0x4330000000000000u | eb) - 4503599627370496.0 - 1023.0 - (subnormal ? 54.0 : 0.0);
+#if defined(__FMA__)
+    const double r = __builtin_fma(z, e.invc, -1.0);
+#else
+    // z = z_hi + z_lo with z_hi of 32 bits: z_hi * invc (21 bits) is exact, and so is its
+    // difference from 1 (Sterbenz), which leaves r with one rounding, as a fused multiply-add.
+    const double z_hi = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & 0xffffffffe0000000u);
+    const double r = (z_hi * e.invc - 1.0) + (z - z_hi) * e.invc;
+#endif
+    // ln(1 + r) = r + r^2 P(r), P by Estrin's scheme.
+    const double r2 = r * r;
+    const double r4 = r2 * r2;
+    const double p01 = -0.5 + r * (1.0 / 3.0);
+    const double p23 = -0.25 + r * 0.2;
+    const double p45 = -1.0 / 6.0 + r * (1.0 / 7.0);
+    const double p = (p01 + r2 * p23) + r4 * (p45 - r2 * 0.125);
+    const double v = (k * kLn2Hi + e.logc) + (r + (k * kLn2Lo + r2 * p));
+    return x > 0.0 ? (x < kInf ? v : x) : (x == 0.0 ? -kInf : std::numeric_limits<double>::quiet_NaN());
+}
+
+/// ln x for x > 0 without a table, for the vectorised loops (where a table lookup becomes a
+/// slow gather). x = 2^k m with m in [sqrt(1/2), sqrt 2), f = m - 1, s = f / (2 + f):
+/// ln m = f - s (f - R(s^2)) with R the atanh series (11 terms, truncation < 1e-18). < 2 ulp.
+[[nodiscard, gnu::always_inline]] inline double log_polynomial(double x) noexcept {
     constexpr double kInf = std::numeric_limits<double>::infinity();
     const bool subnormal = x < std::numeric_limits<double>::min();
     const double xs = subnormal ? x * 18014398509481984.0 : x;  // 2^54 brings subnormals up

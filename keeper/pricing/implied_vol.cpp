@@ -61,9 +61,16 @@ constexpr double kTaylorT = 0.05;
     return 2.0 * t * series;
 }
 
+// The Mills ratios m(z0), m(z1) (z0, z1 <= 0) as one pair: their two erfcx share one SSE
+// register, which shortens the solver's dependency chain.
+[[gnu::always_inline]] inline detail::Pair mills_ratio_pair(double z0, double z1) noexcept {
+    return kSqrtPiOver2 * erfcx_nonnegative(detail::Pair{z0, z1} * -kInvSqrt2);
+}
+
 // m(-(h+t)) + m(h-t) for h + t >= 0: (b_max - b) / P.
 [[gnu::always_inline]] inline double complement_ratio(double h, double t) noexcept {
-    return mills_ratio_nonpositive(-(h + t)) + mills_ratio_nonpositive(h - t);
+    const detail::Pair m = mills_ratio_pair(-(h + t), h - t);
+    return m[0] + m[1];
 }
 
 // Below s_c (h + t <= 0), b(x, s) = P * bracket with P = b'(s) carried as its logarithm so
@@ -82,7 +89,10 @@ struct Parts {
     const double log_vega = -0.5 * (h * h + t * t) - kLnSqrt2Pi;
     constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
     if (t < kTaylorT) return {log_vega, bracket_taylor(h, t), kNan};
-    if (h + t <= 0.0) return {log_vega, mills_ratio_nonpositive(h + t) - mills_ratio_nonpositive(h - t), kNan};
+    if (h + t <= 0.0) {
+        const detail::Pair m = mills_ratio_pair(h + t, h - t);
+        return {log_vega, m[0] - m[1], kNan};
+    }
     return {log_vega, kNan, std::exp(0.5 * x) - fast_exp(log_vega) * complement_ratio(h, t)};
 }
 
@@ -98,21 +108,28 @@ struct Middle {
     return {std::isnan(p.b) ? vega * p.bracket : p.b, vega};
 }
 
-// The lower branch's needs ln b and b'/b = 1/bracket, neither of which underflows.
+// The lower branch's needs ln b, b'/b = 1/bracket and its reciprocal, none of which
+// underflows. (Both ratios are returned: the reciprocal of a reciprocal would be a division
+// on the solver's dependency chain.)
 struct Lower {
     double log_b;
     double vega_over_b;
+    double b_over_vega;
 };
 
 [[gnu::always_inline]] inline Lower evaluate_lower(double x, double s) noexcept {
     const Parts p = parts(x, s);
-    if (!std::isnan(p.b)) return {detail::log(p.b), fast_exp(p.log_vega) / p.b};
-    return {p.log_vega + detail::log(p.bracket), 1.0 / p.bracket};
+    if (!std::isnan(p.b)) {
+        const double vega = fast_exp(p.log_vega);
+        return {detail::log(p.b), vega / p.b, p.b / vega};
+    }
+    return {p.log_vega + detail::log(p.bracket), 1.0 / p.bracket, p.bracket};
 }
 
 struct Upper {
     double log_c;        // ln(b_max - b)
     double vega_over_c;  // b' / (b_max - b)
+    double c_over_vega;  // its reciprocal
 };
 
 [[gnu::always_inline]] inline Upper evaluate_upper(double x, double s) noexcept {
@@ -121,11 +138,11 @@ struct Upper {
     const double log_vega = -0.5 * (h * h + t * t) - kLnSqrt2Pi;
     if (h + t >= 0.0) {
         const double r = complement_ratio(h, t);
-        return {log_vega + detail::log(r), 1.0 / r};
+        return {log_vega + detail::log(r), 1.0 / r, r};
     }
     const Middle m = evaluate_middle(x, s);
     const double c = std::exp(0.5 * x) - m.b;
-    return {detail::log(c), m.vega / c};
+    return {detail::log(c), m.vega / c, c / m.vega};
 }
 
 [[gnu::always_inline]] inline double vega_at(double x, double s) noexcept {
@@ -154,21 +171,24 @@ struct Upper {
 
 enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
 
+// The leading term of the asymptotic inverse, then one fixed-point step on the rest of
+// ln b ~ -x^2/(2 s^2) + ln(s^3/(x^2 sqrt(2 pi))) - s^2/8. (Two more steps, each a log, a square
+// root and a division on the dependency chain, cost more than the Householder steps they save:
+// 1.86 steps on average over the unit-test grid with three, 1.94 with one, and the benchmark
+// grid ~8% faster.)
 [[gnu::always_inline]] inline double lower_guess(double x, double ln_beta, double s_l) noexcept {
     const double ax = -x;
-    double s = ax / std::sqrt(-2.0 * ln_beta);
-    for (int i = 0; i < 3; ++i) {
-        const double q = detail::log(s * s * s / (ax * ax * kSqrt2Pi)) - 0.125 * s * s - ln_beta;
-        if (!(q > 0.0)) break;
-        s = ax / std::sqrt(2.0 * q);
-    }
+    const double s0 = ax / std::sqrt(-2.0 * ln_beta);
+    const double q = detail::log(s0 * s0 * s0 / (ax * ax * kSqrt2Pi)) - 0.125 * s0 * s0 - ln_beta;
+    const double s = q > 0.0 ? ax / std::sqrt(2.0 * q) : s0;
     return std::min(s, s_l);
 }
 
 // The solver is cloned for x86-64-v3 (AVX2 + FMA; the helpers above are inlined into each
 // clone, so the erfcx polynomials run as fused multiply-adds) and picked at load time.
-[[gnu::target_clones("default", "arch=x86-64-v3")]] double solve(double x, double beta, int* iterations) noexcept {
-    const double b_max = std::exp(0.5 * x);
+// b_max = exp(x/2) is the caller's (the number it compared beta against).
+[[gnu::target_clones("default", "arch=x86-64-v3")]] double solve(double x, double beta, double b_max,
+                                                                 int* iterations) noexcept {
     const double s_c = std::sqrt(-2.0 * x);
     const double v_c = kInvSqrt2Pi * b_max;  // b'(s_c): h + t = 0 and h^2 + t^2 = |x| there
     // At s_c, h = -t: b'(s_c) = v_c and the bracket is m(0) - m(-s_c) = sqrt(pi/2) (1 -
@@ -242,7 +262,7 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
             const double rho = e.vega_over_b;
             below = ln_b < ln_beta;
             const double inv_ln = 1.0 / ln_b;
-            const double inv_rho = 1.0 / rho;
+            const double inv_rho = e.b_over_vega;
             nu = (inv_ln - inv_ln_beta) * ln_b * ln_b * inv_rho;
             const double k = 1.0 + 2.0 * inv_ln;
             h2 = a1 - rho * k;
@@ -262,7 +282,7 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
             const Upper e = evaluate_upper(x, s);
             const double q = e.vega_over_c;
             below = e.log_c > ln_c_target;
-            const double inv_q = 1.0 / q;
+            const double inv_q = e.c_over_vega;
             nu = (e.log_c - ln_c_target) * inv_q;
             h2 = a1 + q;
             h3 = a2 + 3.0 * a1 * q + 2.0 * q * q;
@@ -309,9 +329,10 @@ Expected<double, ImpliedVolError> normalised_implied_vol(double beta, double x, 
     if (theta * x > 0.0) beta -= 2.0 * std::sinh(0.5 * std::abs(x));
     const double xr = -std::abs(x);
     if (beta < 0.0) return Unexpected(ImpliedVolError::kBelowIntrinsic);
-    if (beta >= std::exp(0.5 * xr)) return Unexpected(ImpliedVolError::kAboveMaximum);
+    const double b_max = std::exp(0.5 * xr);
+    if (beta >= b_max) return Unexpected(ImpliedVolError::kAboveMaximum);
     if (beta == 0.0) return 0.0;
-    return solve(xr, beta, iterations);
+    return solve(xr, beta, b_max, iterations);
 }
 
 Expected<double, ImpliedVolError> implied_vol_black(double undiscounted_price, double forward, double strike,
@@ -331,8 +352,9 @@ Expected<double, ImpliedVolError> implied_vol_black(double undiscounted_price, d
     if (time_value == 0.0) return 0.0;
     const double xr = -std::abs(std::log(forward / strike));
     const double beta = time_value / std::sqrt(forward * strike);
-    if (beta >= std::exp(0.5 * xr)) return Unexpected(ImpliedVolError::kAboveMaximum);  // by rounding only
-    return solve(xr, beta, nullptr) / std::sqrt(time);
+    const double b_max = std::exp(0.5 * xr);
+    if (beta >= b_max) return Unexpected(ImpliedVolError::kAboveMaximum);  // by rounding only
+    return solve(xr, beta, b_max, nullptr) / std::sqrt(time);
 }
 
 Expected<double, ImpliedVolError> implied_vol(const OptionSpec& o, double price) noexcept {

@@ -26,7 +26,6 @@ inline constexpr double kInvSqrt2 = 0.707106781186547524400844362104849039;    /
 inline constexpr double kSqrtPiOver2 = 1.25331413731550025120788264240552263;  // sqrt(pi/2)
 inline constexpr double kLnSqrt2Pi = 0.918938533204672741780329736405617640;   // ln sqrt(2 pi)
 
-/// erfcx(x) = exp(x^2) erfc(x) for x >= 0 (+inf gives 0, NaN gives NaN). Precondition: x >= 0.
 namespace detail {
 
 /// Coefficient of u^k in q.
@@ -34,35 +33,46 @@ namespace detail {
     return kErfcxPoly[kErfcxDegree - k];
 }
 
-/// sum_j a(4j + m) v^j by Horner: one of four interleaved chains.
-template <int M>
-[[nodiscard, gnu::always_inline]] inline double erfcx_chain(double v) noexcept {
-    constexpr int kTop = (kErfcxDegree - M) / 4;
-    double s = erfcx_coefficient(4 * kTop + M);
-#pragma GCC unroll 8
-    for (int j = kTop - 1; j >= 0; --j) s = s * v + erfcx_coefficient(4 * j + M);
-    return s;
+/// sum_{k=0..n-1} a(first + k) u^k by Estrin's scheme: pairs (a + b u), then pairs of pairs with
+/// u^2, u^4, ... `powers` holds u, u^2, u^4, u^8, u^16.
+template <int First, int N, class T>
+[[nodiscard, gnu::always_inline]] inline T erfcx_estrin(const T* powers) noexcept {
+    if constexpr (N == 1) {
+        return T{} + erfcx_coefficient(First);
+    } else if constexpr (N == 2) {
+        return erfcx_coefficient(First) + powers[0] * erfcx_coefficient(First + 1);
+    } else {
+        constexpr int kHalf = std::bit_floor(static_cast<unsigned>(N - 1));  // the largest power of 2 below N
+        constexpr int kLevel = std::countr_zero(static_cast<unsigned>(kHalf));
+        return erfcx_estrin<First, kHalf>(powers) + powers[kLevel] * erfcx_estrin<First + kHalf, N - kHalf>(powers);
+    }
 }
 
 }  // namespace detail
 
-[[nodiscard, gnu::always_inline]] inline double erfcx_nonnegative(double x) noexcept {
+/// erfcx(x) = exp(x^2) erfc(x) for x >= 0 (+inf gives 0, NaN gives NaN). Precondition: x >= 0.
+/// T is double, or detail::Pair for two arguments at once (one SSE register).
+template <class T>
+[[nodiscard, gnu::always_inline]] inline T erfcx_nonnegative(T x) noexcept {
     using namespace detail;
-    const double r = 1.0 / (kErfcxMapK + x);
-    const double u = 2.0 * kErfcxMapK * r - 1.0;
-    // q(u) = S0(u^4) + u S1(u^4) + u^2 (S2(u^4) + u S3(u^4)): four independent Horner chains of
-    // degree 6 instead of one of degree 24, a quarter of the latency for two more operations.
-    const double u2 = u * u;
-    const double u4 = u2 * u2;
-    const double q = (erfcx_chain<0>(u4) + u * erfcx_chain<1>(u4)) + u2 * (erfcx_chain<2>(u4) + u * erfcx_chain<3>(u4));
-    return q * r;
+    const T r = 1.0 / (kErfcxMapK + x);
+    const T u = 2.0 * kErfcxMapK * r - 1.0;
+    // q(u) by Estrin's scheme: a dependency chain of five multiply-adds (the powers of u are
+    // formed alongside) where four interleaved Horner chains took eight, for the same number of
+    // operations. The single-option paths and the implied-volatility solver wait on it.
+    const T u2 = u * u;
+    const T u4 = u2 * u2;
+    const T u8 = u4 * u4;
+    const T powers[5] = {u, u2, u4, u8, u8 * u8};
+    return erfcx_estrin<0, kErfcxDegree + 1>(powers) * r;
 }
 
-/// exp(-a^2 / 2) with a^2 split exactly (Dekker) so that the rounding of a^2 does not cost
-/// relative precision in the tails: a = hi + lo with hi of 26 bits, hi^2 exact.
+/// exp(-a^2 / 2) with a^2 split exactly so that the rounding of a^2 does not cost relative
+/// precision in the tails: a = hi + lo with hi the top 26 significant bits of a (its low 27
+/// mantissa bits cleared: one AND, where Dekker's split takes three dependent operations), so
+/// hi^2 is exact and lo = a - hi too.
 [[nodiscard, gnu::always_inline]] inline double exp_minus_half_square(double a) noexcept {
-    const double c = a * 134217729.0;  // 2^27 + 1
-    const double hi = c - (c - a);
+    const double hi = std::bit_cast<double>(std::bit_cast<std::uint64_t>(a) & 0xfffffffff8000000u);
     const double lo = a - hi;
     const double d = -0.5 * lo * (2.0 * hi + lo);  // the part of -a^2/2 not in -hi^2/2
     return detail::exp(-0.5 * (hi * hi)) * (1.0 + d * (1.0 + d * (0.5 + d * (1.0 / 6.0))));

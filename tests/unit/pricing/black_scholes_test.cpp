@@ -6,10 +6,12 @@
 #include <cmath>
 #include <functional>
 #include <iomanip>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "keeper/pricing/black_scholes.hpp"
+#include "keeper/pricing/fast_math.hpp"
 #include "keeper/pricing/prepared.hpp"
 #include "quantlib_reference.hpp"
 
@@ -228,6 +230,74 @@ TEST_CASE("the column kernel equals the scalar form, degenerate entries included
         CHECK(close(out[6][i], g.vanna, 1e-13, 1e-16));
         CHECK(close(out[7][i], g.volga, 1e-13, 1e-15 * options[i].spot));
     }
+}
+
+TEST_CASE("price + four Greeks agree with QuantLib and with the full Greeks", "[bs][core][quantlib]") {
+    auto options = random_options(3000, 43);
+    options[11].time = 0.0;  // degenerate series take the same limit as bs_greeks
+    options[2500].vol = 0.0;
+    std::vector<CoreGreeks> batch(options.size());
+    bs_core_greeks_batch(options, batch);
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const OptionSpec& o = options[i];
+        const CoreGreeks ours = bs_core_greeks(o).value();
+        const Greeks full = bs_greeks_unchecked(o);
+        INFO("i = " << i << std::setprecision(17) << " S=" << o.spot << " K=" << o.strike << " T=" << o.time
+                    << " vol=" << o.vol << " r=" << o.rate << " b=" << o.carry
+                    << (o.type == OptionType::kCall ? " call" : " put"));
+        const double s = o.spot;
+        // The same operations as the full kernel: equal to rounding.
+        CHECK(close(ours.price, full.price, 1e-15, 1e-16 * s));
+        CHECK(close(ours.delta, full.delta, 1e-15, 1e-17));
+        CHECK(close(ours.gamma, full.gamma, 1e-15, 0.0));
+        CHECK(close(ours.vega, full.vega, 1e-15, 0.0));
+        CHECK(close(ours.theta, full.theta, 1e-15, 1e-16 * s));
+        // The vectorised batch, as bs_greeks_batch against bs_greeks_unchecked.
+        CHECK(close(batch[i].price, ours.price, 1e-14, 1e-15 * s));
+        CHECK(close(batch[i].delta, ours.delta, 1e-14, 1e-16));
+        CHECK(close(batch[i].gamma, ours.gamma, 1e-13, 0.0));
+        CHECK(close(batch[i].vega, ours.vega, 1e-13, 0.0));
+        CHECK(close(batch[i].theta, ours.theta, 1e-14, 1e-15 * s));
+        if (o.time == 0.0 || o.vol == 0.0) continue;  // QuantLib needs a positive expiry and vol
+        const Greeks ql = keeper::test::quantlib_greeks(o);
+        CHECK(close(ours.price, ql.price, 1e-12, 1e-14 * s));
+        CHECK(close(ours.delta, ql.delta, 1e-12, 1e-14));
+        CHECK(close(ours.gamma, ql.gamma, 1e-12, 1e-14 / s));
+        CHECK(close(ours.vega, ql.vega, 1e-12, 1e-14 * s));
+        CHECK(close(ours.theta, ql.theta, 2e-11, 1e-14 * s));  // as for bs_greeks: QuantLib's own error
+        CHECK(close(batch[i].price, ql.price, 1e-12, 1e-14 * s));
+        CHECK(close(batch[i].delta, ql.delta, 1e-12, 1e-14));
+        CHECK(close(batch[i].gamma, ql.gamma, 1e-12, 1e-14 / s));
+        CHECK(close(batch[i].vega, ql.vega, 1e-12, 1e-14 * s));
+    }
+    OptionSpec bad = options[0];
+    bad.strike = -1.0;
+    CHECK(bs_core_greeks(bad).error() == PricingError::kNonPositiveStrike);
+    bad.strike = std::nan("");
+    CHECK(bs_core_greeks(bad).error() == PricingError::kNonFiniteInput);
+}
+
+TEST_CASE("the table-driven logarithm is within 2 ulp of libm's, down to subnormals", "[bs][log]") {
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    double worst = 0.0;
+    for (int i = 0; i < 200000; ++i) {
+        // Wide (e^-740 .. e^700, subnormals included), near 1 on every scale, and ordinary moneyness.
+        const double x = i % 3 == 0   ? std::exp(-740.0 + 1440.0 * u(rng))
+                         : i % 3 == 1 ? 1.0 + std::ldexp(2.0 * u(rng) - 1.0, -static_cast<int>(1 + 50 * u(rng)))
+                                      : 0.3 + 3.0 * u(rng);
+        const double ref = std::log(x);
+        const double ulp = std::ldexp(1.0, std::ilogb(ref) - 52);
+        worst = std::max(worst, std::abs(keeper::pricing::detail::log(x) - ref) / ulp);
+        CHECK(std::abs(keeper::pricing::detail::log_polynomial(x) - ref) <= 2.5 * ulp);
+    }
+    INFO("worst " << worst << " ulp");
+    CHECK(worst <= 2.5);  // libm's own error (< 1 ulp) included
+    CHECK(keeper::pricing::detail::log(1.0) == 0.0);
+    CHECK(keeper::pricing::detail::log(0.0) == -std::numeric_limits<double>::infinity());
+    CHECK(std::isnan(keeper::pricing::detail::log(-1.0)));
+    CHECK(keeper::pricing::detail::log(std::numeric_limits<double>::infinity()) ==
+          std::numeric_limits<double>::infinity());
 }
 
 TEST_CASE("prepared series at many spots equal the scalar form, and QuantLib", "[bs][prepared]") {

@@ -6,12 +6,14 @@
 // SIGINT/SIGTERM. --dry-run (or dry_run = true, or KEEPER_DRY_RUN=1) decides and simulates
 // every hedge but never signs: without a keystore it runs under a throwaway key.
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "keeper/cli/command.hpp"
 #include "keeper/cli/key_source.hpp"
 #include "keeper/config/config.hpp"
 #include "keeper/daemon/keeper.hpp"
+#include "keeper/ops/hardening.hpp"
 
 namespace keeper::cli {
 namespace {
@@ -45,6 +47,10 @@ int run_keeper(const RunArgs& args) {
     if (!loaded) throw UsageError("--config", loaded.error().to_string());
     config::KeeperConfig cfg = std::move(*loaded);
     if (args.dry_run) cfg.dry_run = true;
+
+    // Before any key is decrypted: a crash must not leave the key in a core file.
+    if (auto hardened = ops::forbid_core_dumps(); !hardened)
+        throw std::runtime_error("cannot forbid core dumps (" + hardened.error() + "): refusing to load keys");
 
     if (!cfg.keys.keystore && !cfg.dry_run)
         throw UsageError("--config", cfg.source + ": keys.keystore: missing (required unless dry_run)");

@@ -7,6 +7,8 @@
 #include <string>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
 
+#include "keeper/ops/hardening.hpp"
 #include "keeper/ops/logging.hpp"
 #include "keeper/ops/signals.hpp"
 
@@ -99,4 +102,23 @@ TEST_CASE("logging: the terminate handler redacts what an uncaught exception say
     REQUIRE(WIFSIGNALED(child.status));
     CHECK(WTERMSIG(child.status) == SIGABRT);
     CHECK(child.err == "keeper: fatal: connect to https://mainnet.infura.io:443 failed\n");
+}
+
+TEST_CASE("hardening: no core file and not dumpable, for good") {
+    // In a child: the test runner itself must stay as it was.
+    const ChildResult r = run_child([] {
+        if (!forbid_core_dumps()) std::_Exit(10);
+        rlimit core{};
+        if (::getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0) std::_Exit(11);
+        if (::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) std::_Exit(12);
+        // The hard limit is 0: an unprivileged process cannot raise it again (root may; the
+        // keeper does not run as root).
+        const rlimit back{RLIM_INFINITY, RLIM_INFINITY};
+        if (::geteuid() != 0 && ::setrlimit(RLIMIT_CORE, &back) == 0) std::_Exit(13);
+        // A fatal signal now leaves no core: the child dies of SIGABRT, nothing dumped.
+        std::abort();
+    });
+    REQUIRE(WIFSIGNALED(r.status));
+    CHECK(WTERMSIG(r.status) == SIGABRT);
+    CHECK_FALSE(WCOREDUMP(r.status));
 }

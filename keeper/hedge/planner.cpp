@@ -297,6 +297,14 @@ HedgePlan plan(const VaultSnapshot& snap, std::span<const InFlightHedge> in_flig
         return stop(PlanReason::kInsideBand, "keeper and chain disagree on the direction (keeper error " +
                                                  units_text(error) + ", chain distance " + to_dec(abs_distance) +
                                                  " base units)");
+    // Never against a hedge in flight: it may already be mined (the snapshot then holds it and
+    // counting it again points the other way), and if it is not, the two would only cancel out
+    // at twice the cost. Wait for it to be final.
+    for (const InFlightHedge& h : in_flight)
+        if (h.buy_underlying != buy)
+            return stop(PlanReason::kInFlight, std::string("a ") + (h.buy_underlying ? "buy" : "sell") +
+                                                   " is in flight; no " + (buy ? "buy" : "sell") +
+                                                   " against it until it is final");
     if (!in_flight.empty() && b.config.cooldown > 0)
         return stop(PlanReason::kInFlight, "a hedge is in flight and would restart the vault's cooldown");
     if (!b.urgent && b.cooldown_ends_at > snap.block_timestamp)

@@ -356,6 +356,16 @@ TEST_CASE("hedges in flight count as done") {
         const std::vector<InFlightHedge> half{{true, first.trade->amount_in / 2, expected / 2}};
         CHECK(run(s, settings(), half).reason == PlanReason::kInFlight);
     }
+    SECTION("never a trade against a hedge in flight (it may already be in the snapshot)") {
+        // The buy is mined at this head, so the snapshot already holds it, but its receipt is not
+        // known yet: counted once more it points the other way. No sell until it is final.
+        s.bounds->config.cooldown = 0;
+        const std::vector<InFlightHedge> twice{{true, first.trade->amount_in * 2, expected * 2}};
+        const auto back = run(s, settings(), twice);
+        CHECK(back.reason == PlanReason::kInFlight);
+        CHECK_FALSE(back.trade);
+        CHECK(back.detail.find("against it") != std::string::npos);
+    }
     SECTION("without a cooldown only the rest is hedged") {
         s.bounds->config.cooldown = 0;
         const std::vector<InFlightHedge> half{{true, first.trade->amount_in / 2, expected / 2}};

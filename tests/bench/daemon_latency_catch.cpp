@@ -1,11 +1,11 @@
-// Catch2's implementation (no main: Google Benchmark's runs) for the anvil test support the
-// daemon latency benchmark uses. Compiled without the project's warning flags (third-party code).
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+// The anvil test support the daemon latency benchmark uses runs inside Catch test cases; Catch's
+// implementation is the tests' shared one (tests/catch_main.cpp, keeper_catch_runner).
+int keeper_catch_run(int argc, char* argv[]);  // tests/catch_main.cpp
+int run_catch_session();
 
 /// Runs the registered Catch test cases once (the benchmark's setup); the number of failures.
 int run_catch_session() {
-    static Catch::Session session;  // Catch allows one session per process
-    const char* argv[] = {"bench_daemon_latency"};
-    return session.run(1, argv);
+    char name[] = "bench_daemon_latency";
+    char* argv[] = {name, nullptr};
+    return keeper_catch_run(1, argv);
 }

@@ -1,6 +1,9 @@
 #include "keeper/chain/collector.hpp"
 
 #include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
 
 #include "keeper/chain/contracts.hpp"
 #include "keeper/core/hex.hpp"
@@ -75,8 +78,65 @@ auto decode(const rpc::Response& r, const std::string& where, Decode d)
 
 }  // namespace
 
-Collector::Collector(rpc::EndpointPool& pool, Address keeper, std::vector<VaultTarget> vaults)
-    : pool_(pool), keeper_(keeper), targets_(std::move(vaults)) {}
+std::string_view to_string(BlockPinning p) noexcept {
+    switch (p) {
+        case BlockPinning::kAuto: return "auto";
+        case BlockPinning::kHash: return "hash";
+        case BlockPinning::kNumber: return "number";
+    }
+    return "unknown";
+}
+
+bool rejects_block_hash_param(const rpc::RpcError& e) {
+    if (e.code == rpc::errc::kInvalidParams || e.code == rpc::errc::kInvalidRequest ||
+        e.code == rpc::errc::kParseError)
+        return true;
+    // Nodes that predate EIP-1898 fail to decode the object and say so with a generic code:
+    // geth-style "json: cannot unmarshal object into Go value of type string", "invalid argument
+    // 1: hex string without 0x prefix", "invalid block number".
+    std::string m = e.message;
+    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const char* needle : {"unmarshal", "invalid argument", "invalid params", "invalid block number",
+                               "invalid block tag", "hex string", "expected string"})
+        if (m.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+Collector::Collector(rpc::EndpointPool& pool, Address keeper, std::vector<VaultTarget> vaults, BlockPinning pinning)
+    : pool_(pool), keeper_(keeper), targets_(std::move(vaults)), pinning_(pinning) {}
+
+asio::awaitable<rpc::Result<void>> Collector::probe_block_hash_support() {
+    // eth_getBalance(keeper) at the latest block's hash: the cheapest read that takes a block
+    // parameter and never reverts. A reorg between the two calls makes the node refuse the
+    // hash; that is "not available", not "not supported": ask again with the new head.
+    std::optional<rpc::Error> last;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        auto latest = co_await pool_.call_as(rpc::eth::get_block_by_number(rpc::BlockTag::kLatest),
+                                             rpc::decode_block_header);
+        if (!latest) co_return Unexpected(std::move(latest).error());
+        const rpc::BlockRef at = rpc::BlockHashRef{latest->hash, true};
+        auto probe = co_await pool_.call(rpc::eth::get_balance(keeper_, at));
+        if (probe) {
+            by_hash_ = true;
+            co_return rpc::Result<void>{};
+        }
+        if (probe.error().code != rpc::Errc::kRpc || !probe.error().rpc) co_return Unexpected(std::move(probe).error());
+        if (rejects_block_hash_param(*probe.error().rpc)) {
+            const std::string why = probe.error().rpc->describe();
+            if (pinning_ == BlockPinning::kHash)
+                co_return Unexpected(rpc::make_error(
+                    rpc::Errc::kRpc, "collector: the node rejects EIP-1898 block hash parameters (" + why +
+                                         ") and block pinning is \"hash\""));
+            spdlog::warn("collector: the node rejects EIP-1898 block hash parameters ({}); per-head reads are "
+                         "pinned by block NUMBER, which a reorg can resolve to another block",
+                         why);
+            by_hash_ = false;
+            co_return rpc::Result<void>{};
+        }
+        last = std::move(probe).error();
+    }
+    co_return Unexpected(rpc::make_error(rpc::Errc::kRpc, "collector: EIP-1898 probe: " + last->describe()));
+}
 
 asio::awaitable<rpc::Result<void>> Collector::start() {
     if (targets_.empty()) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, "collector: no vaults configured"));
@@ -180,6 +240,13 @@ asio::awaitable<rpc::Result<void>> Collector::start() {
         f.underlying_is_token0 = forward;
         f.fee_pips = fee;
     }
+    if (pinning_ == BlockPinning::kNumber) {
+        by_hash_ = false;
+    } else {
+        auto probed = co_await probe_block_hash_support();
+        if (!probed) co_return Unexpected(std::move(probed).error());
+    }
+    stats_.pinned_by_hash = by_hash_;
     facts_ = std::move(facts);
     started_ = true;
     co_return rpc::Result<void>{};
@@ -187,7 +254,9 @@ asio::awaitable<rpc::Result<void>> Collector::start() {
 
 asio::awaitable<rpc::Result<std::vector<hedge::VaultSnapshot>>> Collector::collect(const rpc::BlockHeader& head) {
     if (!started_) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, "collector: collect() before start()"));
-    const rpc::BlockRef at = head.number;
+    // EIP-1898: the head by hash, so every read sees exactly the block the decision is about.
+    const rpc::BlockRef at =
+        by_hash_ ? rpc::BlockRef(rpc::BlockHashRef{head.hash, true}) : rpc::BlockRef(head.number);
     std::vector<rpc::Call> calls;
     calls.reserve(facts_.size() * kCallsPerVault + 1);
     for (const VaultFacts& f : facts_) {
@@ -221,9 +290,18 @@ asio::awaitable<rpc::Result<std::vector<hedge::VaultSnapshot>>> Collector::colle
         co_return fail(bad_result("collector", "batch answered " + std::to_string(responses->size()) + " of " +
                                                    std::to_string(n_calls) + " calls"));
 
-    const std::string block_label = " at block " + std::to_string(head.number);
+    const std::string block_label = " at block " + std::to_string(head.number) + " " + to_hex(head.hash);
     const rpc::Response& balance_response = responses->back();
-    if (!balance_response) co_return fail(call_failed(balance_response.error(), "eth_getBalance(keeper)" + block_label));
+    if (!balance_response) {
+        // eth_getBalance cannot revert: an error means the node would not read at that block. By
+        // hash, that is a head no longer canonical (a reorg) or not known to this node.
+        std::string where = "eth_getBalance(keeper)" + block_label;
+        if (by_hash_) {
+            ++stats_.head_unavailable;
+            where += " (block not canonical or unknown to the node: reorged?)";
+        }
+        co_return fail(call_failed(balance_response.error(), where));
+    }
     auto keeper_balance = rpc::decode_quantity(*balance_response, "result");
     if (!keeper_balance) co_return fail(bad_result("eth_getBalance(keeper)" + block_label, keeper_balance.error().message));
 

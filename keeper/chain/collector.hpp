@@ -1,5 +1,14 @@
 // Collect: everything the planner needs about every vault, read once per head in ONE batched
-// JSON-RPC round trip pinned to that head's block number.
+// JSON-RPC round trip pinned to that head's block HASH (EIP-1898).
+//
+// Why the hash: during a reorg a block number can resolve, on the node, to another block than
+// the head the keeper is deciding on; the snapshot would mix the head's header (timestamp, base
+// fee, hash) with state from another branch. Every per-head read names the block as
+// {"blockHash": head.hash, "requireCanonical": true}: a head that is no longer canonical (or
+// unknown to the node that serves the batch) fails the whole round cleanly, and no snapshot is
+// made from the wrong branch; the next head is collected as usual. Nodes that predate EIP-1898
+// reject the object; start() probes once, logs it, and then (BlockPinning::kAuto only) pins by
+// number. stats().pinned_by_hash says which is in use.
 //
 //   start()        static facts, once: per vault its pool, oracle adapter, underlying and quote
 //                  (ERC-4626 asset()) tokens, their decimals, the pool's token0 and fee. Two
@@ -9,7 +18,8 @@
 //   collect(head)  per vault: paused(), openSeries(), lens.rebalanceBounds(vault, keeper),
 //                  oracle.tryLatestPrice(), pool.slot0(), pool.liquidity(), balanceOf(vault) of
 //                  both tokens; once: eth_getBalance(keeper). 8 x vaults + 1 eth_calls, all at
-//                  head.number; the base fee comes from the head itself. A lens revert is not a
+//                  the head's hash (or number, see above); the base fee comes from the head
+//                  itself, and every snapshot carries the head's number and hash. A lens revert is not a
 //                  failure: the snapshot carries no bounds and the decoded revert reason (the
 //                  planner turns it into kOracleStale). Any other error fails the whole round,
 //                  naming the vault and the call.
@@ -22,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -57,6 +68,19 @@ struct VaultFacts {
     bool operator==(const VaultFacts&) const = default;
 };
 
+/// How collect() names the head's block in its reads.
+enum class BlockPinning : std::uint8_t {
+    kAuto,    // the block hash (EIP-1898) if the node accepts it, probed once in start(); else the number
+    kHash,    // the block hash; start() fails if the node rejects the EIP-1898 object
+    kNumber,  // the block number (reorg-unsafe: only for nodes without EIP-1898, or to compare)
+};
+[[nodiscard]] std::string_view to_string(BlockPinning p) noexcept;
+
+/// Whether a node's error object to an EIP-1898 block parameter means "this node does not take
+/// a block hash object" (invalid params, a JSON decoding complaint), as opposed to "that block
+/// is not available" (a reorg, a pruned or unknown block).
+[[nodiscard]] bool rejects_block_hash_param(const rpc::RpcError& e);
+
 struct CollectorStats {
     std::uint64_t rounds{0};        // collect() calls that returned snapshots
     std::uint64_t failures{0};      // collect() calls that failed (transport, node error, decoding)
@@ -66,18 +90,23 @@ struct CollectorStats {
     std::chrono::microseconds max_latency{0};
     std::chrono::microseconds total_latency{0};  // sum over rounds and failures, for averages
     std::string last_error;                      // describe() of the last failure
+    bool pinned_by_hash{false};       // reads name the head by hash (EIP-1898); false: by number
+    std::uint64_t head_unavailable{0};  // rounds refused: the head's block was not canonical or unknown (reorg)
 };
 
 class Collector {
 public:
     /// `keeper` is the address whose delta budget the lens reports and whose native balance pays
     /// gas (the funds key of the executor).
-    Collector(rpc::EndpointPool& pool, Address keeper, std::vector<VaultTarget> vaults);
+    Collector(rpc::EndpointPool& pool, Address keeper, std::vector<VaultTarget> vaults,
+              BlockPinning pinning = BlockPinning::kAuto);
 
-    /// Reads and validates the static facts. Must succeed before collect().
+    /// Reads and validates the static facts and probes EIP-1898 support (not for kNumber).
+    /// Must succeed before collect().
     [[nodiscard]] asio::awaitable<rpc::Result<void>> start();
 
-    /// One snapshot per vault, in the order of the targets, all at `head`.
+    /// One snapshot per vault, in the order of the targets, all at `head` (its hash: see above).
+    /// A head no longer canonical fails the round (Errc::kRpc, stats().head_unavailable).
     [[nodiscard]] asio::awaitable<rpc::Result<std::vector<hedge::VaultSnapshot>>> collect(const rpc::BlockHeader& head);
 
     [[nodiscard]] CollectorStats stats() const { return stats_; }
@@ -91,9 +120,13 @@ public:
     static constexpr std::size_t kCallsPerVault = 8;
 
 private:
+    [[nodiscard]] asio::awaitable<rpc::Result<void>> probe_block_hash_support();
+
     rpc::EndpointPool& pool_;
     Address keeper_;
     std::vector<VaultTarget> targets_;
+    BlockPinning pinning_;
+    bool by_hash_{false};
     std::vector<VaultFacts> facts_;
     bool started_{false};
     CollectorStats stats_;

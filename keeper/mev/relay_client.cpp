@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "keeper/mev/flashbots_auth.hpp"
+#include "keeper/rpc/http.hpp"
 
 namespace keeper::mev {
 
@@ -134,6 +135,7 @@ struct RelayClient::Transport {
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &relay_on_progress);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sink);
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        rpc::apply_curl_tls(h, http.tls);  // relays are https in production: same trust as the RPC
         const auto start = std::chrono::steady_clock::now();
         const CURLcode rc = curl_easy_perform(h);
         out.latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);

@@ -242,6 +242,8 @@ Expected<FeeHistory, CodecError> decode_fee_history(const Json& j, std::string_v
 
 Json to_json(const BlockRef& block) {
     if (const auto* n = std::get_if<std::uint64_t>(&block)) return to_quantity(*n);
+    if (const auto* h = std::get_if<BlockHashRef>(&block))
+        return Json{{"blockHash", to_hex(h->hash)}, {"requireCanonical", h->require_canonical}};
     switch (std::get<BlockTag>(block)) {
         case BlockTag::kLatest: return "latest";
         case BlockTag::kPending: return "pending";

@@ -103,8 +103,18 @@ template <class Decode>
 // ---- requests ----------------------------------------------------------------------------------
 
 enum class BlockTag : std::uint8_t { kLatest, kPending, kSafe, kFinalized, kEarliest };
-/// A block number or a tag, as the block parameter of eth_call, eth_getBalance, ...
-using BlockRef = std::variant<std::uint64_t, BlockTag>;
+/// EIP-1898: a block named by its hash, `{"blockHash": "0x..", "requireCanonical": true}`. For
+/// state reads (eth_call, eth_getBalance, eth_getCode, eth_getTransactionCount,
+/// eth_getStorageAt): unlike a number, a hash cannot silently resolve to another block during
+/// a reorg; with require_canonical the node refuses a hash that is no longer canonical.
+/// Not for eth_getBlockByNumber or eth_feeHistory (use get_block_by_hash).
+struct BlockHashRef {
+    Hash32 hash;
+    bool require_canonical{true};
+    bool operator==(const BlockHashRef&) const = default;
+};
+/// A block number, a tag or a hash, as the block parameter of eth_call, eth_getBalance, ...
+using BlockRef = std::variant<std::uint64_t, BlockTag, BlockHashRef>;
 [[nodiscard]] Json to_json(const BlockRef& block);
 
 /// Fields of eth_call / eth_estimateGas. `to` empty means contract creation.

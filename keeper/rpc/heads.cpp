@@ -52,7 +52,9 @@ std::optional<BlockHeader> HeadStream::tip() const {
 
 void HeadStream::stop() {
     stopping_ = true;
-    if (ws_) ws_->close();
+    // An orderly close (close frame, TLS close_notify), bounded by ws.close_timeout; the
+    // websocket loop's pending read ends with it.
+    if (ws_) ws_->close_gracefully();
     ws_timer_.cancel();
     poll_timer_.cancel();
     incoming_signal_.notify();
@@ -157,7 +159,7 @@ asio::awaitable<void> HeadStream::ws_loop() {
                 offer(std::move(*header), HeadSource::kWebsocket);
             }
             ws_subscribed_ = false;
-            ws_->close();
+            if (!stopping_) ws_->close();  // when stopping, close_gracefully() is finishing it
         }
         if (stopping_) break;
         ++stats_.ws_failures;

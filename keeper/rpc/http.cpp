@@ -49,6 +49,17 @@ Errc classify(CURLcode code) {
 
 }  // namespace
 
+void apply_curl_tls(void* easy, const TlsSettings& tls) {
+    CURL* h = easy;  // NOLINT(misc-misplaced-const)
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!tls.ca_file.empty()) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
+        curl_easy_setopt(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));  // only the configured CAs
+    }
+}
+
 void HttpClient::EasyDeleter::operator()(void* h) const noexcept { curl_easy_cleanup(h); }
 void HttpClient::SlistDeleter::operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
 
@@ -100,6 +111,7 @@ HttpResult HttpClient::post(std::string_view body, const std::atomic<bool>* abor
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    apply_curl_tls(h, settings_.tls);
 
     const auto start = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(h);

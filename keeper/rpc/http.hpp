@@ -11,7 +11,9 @@
 //  - everything the rest of the daemon sees is still an Asio completion on the loop thread,
 //    so pool state, health and metrics need no locks.
 // Timeouts are libcurl's (connect and total, per attempt); stop() aborts transfers in flight
-// through the progress callback, so shutdown never waits out a timeout.
+// through the progress callback, so shutdown never waits out a timeout. https:// follows
+// HttpSettings::tls (see apply_curl_tls); a certificate failure is Errc::kConnect with
+// libcurl's reason ("SSL certificate problem: ...", host and port at most, never the path).
 #pragma once
 
 #include <atomic>
@@ -47,6 +49,11 @@ struct HttpReply {
     std::chrono::microseconds latency{0};
 };
 using HttpResult = Result<HttpReply>;
+
+/// The TLS policy of tls.hpp on a libcurl easy handle (`easy` is a CURL*; also used by
+/// mev::RelayClient): TLS 1.2 or later, peer and host name verification on, and with
+/// `tls.ca_file` set that file as the only trust anchors (CURLOPT_CAINFO, no CAPATH).
+void apply_curl_tls(void* easy, const TlsSettings& tls);
 
 /// A blocking HTTP client for one URL: one CURL easy handle, hence one keep-alive connection,
 /// reused across requests. Move-only; use from one thread at a time. One attempt per post():

@@ -5,16 +5,30 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace keeper::rpc {
 
 using Millis = std::chrono::milliseconds;
+
+/// TLS of https:// (libcurl: endpoints, relays) and wss:// (Asio + OpenSSL: the head stream).
+/// Not negotiable: TLS 1.2 or later, the peer's certificate chain verified, and its name
+/// checked against the URL's host (DNS name or IP literal); SNI is always sent. There is no
+/// switch to turn verification off.
+struct TlsSettings {
+    /// PEM file of the CA certificates to trust, for private or self-signed deployments. Empty:
+    /// the system trust store (OpenSSL's default paths, /etc/ssl/certs on Debian). When set,
+    /// ONLY these CAs are trusted. Maps to [rpc.tls] ca_file.
+    std::string ca_file;
+    bool operator==(const TlsSettings&) const = default;
+};
 
 struct HttpSettings {
     Millis connect_timeout{2'000};   // TCP (+TLS) connect, per attempt
     Millis request_timeout{10'000};  // whole request, per attempt
     std::size_t max_response_bytes{32u << 20};
     unsigned connections_per_endpoint{2};  // worker threads, each with its own keep-alive connection
+    TlsSettings tls;                       // https:// only
 };
 
 /// Retry policy of a call: up to `max_attempts` attempts in all. Moving to another endpoint
@@ -41,6 +55,8 @@ struct WsSettings {
     Millis request_timeout{5'000};  // eth_chainId / eth_subscribe answers
     Millis idle_timeout{20'000};    // no frame (pings included) for this long: connection dead
     std::size_t max_message_bytes{16u << 20};
+    Millis close_timeout{1'000};    // shutdown(): websocket close + TLS close_notify, then the socket is closed
+    TlsSettings tls;                // wss:// only
 };
 
 struct HeadSettings {

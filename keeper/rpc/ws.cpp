@@ -5,13 +5,17 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
+#include "keeper/rpc/tls.hpp"
 #include "keeper/rpc/url.hpp"
 
 namespace keeper::rpc {
@@ -20,18 +24,58 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+// The websocket options common to ws:// and wss://, then the upgrade request.
+template <class Ws>
+asio::awaitable<boost::system::error_code> ws_handshake(Ws& ws, const WsSettings& settings, const std::string& host,
+                                                        const std::string& target) {
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = settings.handshake_timeout;
+    timeouts.idle_timeout = settings.idle_timeout;
+    timeouts.keep_alive_pings = true;  // ping at idle_timeout / 2; a dead peer is noticed
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "keeper/0.1"); }));
+    ws.read_message_max(settings.max_message_bytes);
+    ws.text(true);
+    boost::system::error_code ec;
+    co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+}
+
+template <class Ws>
+void disarm_and_close(Ws& ws) {
+    // Beast's websocket keeps its own timer armed while the stream is open (the keep-alive
+    // ping at idle_timeout / 2) and a closed socket does not disarm it: that pending wait
+    // kept the event loop, and so a graceful stop, alive for up to idle_timeout / 2.
+    // Timeouts off cancels it; connect() sets them again on the next stream.
+    ws.set_option(websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
+    boost::system::error_code ec;
+    beast::get_lowest_layer(ws).socket().close(ec);
+}
+
+}  // namespace
+
 struct WsConnection::Impl {
     Impl(asio::any_io_executor ex, std::string n, WsSettings s)
-        : executor(ex), name(std::move(n)), settings(s), watchdog(ex) {}
+        : executor(ex), name(std::move(n)), settings(std::move(s)), watchdog(ex) {}
 
     asio::any_io_executor executor;
     std::string name;
     WsSettings settings;
-    std::optional<websocket::stream<beast::tcp_stream>> ws;
+    std::optional<asio::ssl::context> tls_context;  // made on the first wss:// connect
+    std::optional<PlainWs> ws;                      // ws://
+    std::optional<TlsWs> wss;                       // wss://
     beast::flat_buffer buffer;
     std::deque<Notification> pending;
     std::uint64_t next_id{1};
-    asio::steady_timer watchdog;  // bounds a request: on expiry the connection is closed
+    asio::steady_timer watchdog;  // bounds a request or a close: on expiry the socket is closed
+    // Completion handlers of close_gracefully() outlive no Impl: they check this token first.
+    std::shared_ptr<int> alive = std::make_shared<int>(0);
 
     Error io_error(const boost::system::error_code& ec, std::string_view during) const {
         const Errc code = ec == beast::error::timeout ? Errc::kTimeout
@@ -41,37 +85,50 @@ struct WsConnection::Impl {
         return make_error(code, std::string(during) + ": " + ec.message(), name);
     }
 
+    [[nodiscard]] bool is_open() const noexcept { return (ws && ws->is_open()) || (wss && wss->is_open()); }
+
     void close_socket() {
-        if (!ws) return;
-        // Beast's websocket keeps its own timer armed while the stream is open (the keep-alive
-        // ping at idle_timeout / 2) and a closed socket does not disarm it: that pending wait
-        // kept the event loop, and so a graceful stop, alive for up to idle_timeout / 2.
-        // Timeouts off cancels it; connect() sets them again on the next stream.
-        ws->set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
-                                                       websocket::stream_base::none(), false});
-        boost::system::error_code ec;
-        beast::get_lowest_layer(*ws).socket().close(ec);
+        if (ws) disarm_and_close(*ws);
+        if (wss) disarm_and_close(*wss);
     }
 
     // Reads one text message and parses it.
     asio::awaitable<Result<Json>> read_message() {
-        if (!ws || !ws->is_open()) co_return Unexpected(make_error(Errc::kWebsocket, "not connected", name));
+        if (!is_open()) co_return Unexpected(make_error(Errc::kWebsocket, "not connected", name));
         buffer.clear();
         boost::system::error_code ec;
-        co_await ws->async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (wss) co_await wss->async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        else co_await ws->async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return Unexpected(io_error(ec, "read"));
         auto json = parse_json(beast::buffers_to_string(buffer.data()));
         if (!json) co_return Unexpected(from_codec(json.error(), Errc::kBadResponse, name));
         co_return std::move(*json);
     }
+
+    asio::awaitable<boost::system::error_code> write_text(const std::string& text) {
+        boost::system::error_code ec;
+        if (wss) co_await wss->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+        else co_await ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+        co_return ec;
+    }
+
+    // On expiry of close_timeout the socket is closed, which completes whatever is pending.
+    void arm_close_watchdog() {
+        watchdog.expires_after(settings.close_timeout);
+        std::weak_ptr<int> token = alive;
+        Impl* self = this;
+        watchdog.async_wait([self, token](const boost::system::error_code& ec) {
+            if (!ec && !token.expired()) self->close_socket();
+        });
+    }
 };
 
 WsConnection::WsConnection(asio::any_io_executor executor, std::string name, WsSettings settings)
-    : impl_(std::make_unique<Impl>(std::move(executor), std::move(name), settings)) {}
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(name), std::move(settings))) {}
 
 WsConnection::~WsConnection() { close(); }
 
-bool WsConnection::is_open() const noexcept { return impl_->ws && impl_->ws->is_open(); }
+bool WsConnection::is_open() const noexcept { return impl_->is_open(); }
 
 void WsConnection::close() {
     impl_->watchdog.cancel();
@@ -82,34 +139,54 @@ asio::awaitable<Result<void>> WsConnection::connect(std::string_view url_text) {
     Impl& s = *impl_;
     auto url = parse_url(url_text);
     if (!url) co_return Unexpected(make_error(Errc::kConnect, url.error(), s.name));
-    if (url->scheme != "ws")
-        co_return Unexpected(make_error(Errc::kConnect, "only ws:// is supported (got " + url->scheme + "://)", s.name));
+    if (url->scheme != "ws" && url->scheme != "wss")
+        co_return Unexpected(
+            make_error(Errc::kConnect, "only ws:// and wss:// are supported (got " + url->scheme + "://)", s.name));
+    const bool tls = url->scheme == "wss";
+    if (tls && !s.tls_context) {
+        auto context = make_tls_client_context(s.settings.tls);
+        if (!context) co_return Unexpected(make_error(Errc::kConnect, context.error(), s.name));
+        s.tls_context.emplace(std::move(*context));
+    }
     s.close_socket();
     s.pending.clear();
-    s.ws.emplace(s.executor);
+    s.ws.reset();
+    s.wss.reset();
+    if (tls) s.wss.emplace(s.executor, *s.tls_context);
+    else s.ws.emplace(s.executor);
+    beast::tcp_stream& tcp_layer = tls ? beast::get_lowest_layer(*s.wss) : beast::get_lowest_layer(*s.ws);
+
     boost::system::error_code ec;
     tcp::resolver resolver(s.executor);
     const auto endpoints =
         co_await resolver.async_resolve(url->host, std::to_string(url->port), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return Unexpected(s.io_error(ec, "resolve"));
-    auto& tcp_layer = beast::get_lowest_layer(*s.ws);
     tcp_layer.expires_after(s.settings.connect_timeout);
     co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return Unexpected(s.io_error(ec, "connect"));
-    tcp_layer.expires_never();  // the websocket's own timeouts take over
     tcp_layer.socket().set_option(tcp::no_delay(true), ec);
 
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = s.settings.handshake_timeout;
-    timeouts.idle_timeout = s.settings.idle_timeout;
-    timeouts.keep_alive_pings = true;  // ping at idle_timeout / 2; a dead peer is noticed
-    s.ws->set_option(timeouts);
-    s.ws->set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "keeper/0.1"); }));
-    s.ws->read_message_max(s.settings.max_message_bytes);
-    s.ws->text(true);
+    if (tls) {
+        SSL* ssl = s.wss->next_layer().native_handle();
+        auto named = set_tls_peer_name(ssl, url->host);
+        if (!named) co_return Unexpected(make_error(Errc::kConnect, named.error(), s.name));
+        tcp_layer.expires_after(s.settings.handshake_timeout);
+        co_await s.wss->next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            // The verification reason ("certificate verify failed: hostname mismatch") beats
+            // OpenSSL's generic error string; neither carries the URL's path or query.
+            const std::string reason = tls_verify_failure(ssl);
+            const Errc code = ec == beast::error::timeout ? Errc::kTimeout : Errc::kConnect;
+            s.close_socket();
+            co_return Unexpected(make_error(code, "TLS handshake: " + (reason.empty() ? ec.message() : reason), s.name));
+        }
+    }
+    tcp_layer.expires_never();  // the websocket's own timeouts take over
+
     const std::string host = url->host + ":" + std::to_string(url->port);
-    co_await s.ws->async_handshake(host, url->target, asio::redirect_error(asio::use_awaitable, ec));
+    if (tls) ec = co_await ws_handshake(*s.wss, s.settings, host, url->target);
+    else ec = co_await ws_handshake(*s.ws, s.settings, host, url->target);
     if (ec) co_return Unexpected(s.io_error(ec, "handshake"));
     co_return Result<void>{};
 }
@@ -128,8 +205,7 @@ asio::awaitable<Result<Json>> WsConnection::request(Call call) {
         if (!ec) self->close_socket();
     });
     Result<Json> outcome = Unexpected(make_error(Errc::kWebsocket, "no response", s.name));
-    boost::system::error_code ec;
-    co_await s.ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+    const boost::system::error_code ec = co_await s.write_text(text);
     if (ec) outcome = Unexpected(s.io_error(ec, "write"));
     bool waiting = !ec;
     while (waiting) {
@@ -182,6 +258,40 @@ asio::awaitable<Result<Notification>> WsConnection::next_notification() {
     Notification n = std::move(s.pending.front());
     s.pending.pop_front();
     co_return n;
+}
+
+asio::awaitable<void> WsConnection::shutdown() {
+    Impl& s = *impl_;
+    if (!s.is_open()) {
+        close();
+        co_return;
+    }
+    s.arm_close_watchdog();
+    // async_close sends the close frame, reads until the peer's, then tears the transport down:
+    // for wss:// that is SSL_shutdown (close_notify both ways) before the socket closes. An
+    // error (the peer dropped the connection, the watchdog fired) just means it is closed.
+    boost::system::error_code ec;
+    if (s.wss) co_await s.wss->async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
+    else co_await s.ws->async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
+    close();
+}
+
+void WsConnection::close_gracefully() {
+    Impl& s = *impl_;
+    if (!s.is_open()) {
+        close();
+        return;
+    }
+    s.arm_close_watchdog();
+    Impl* self = &s;
+    std::weak_ptr<int> token = s.alive;
+    auto done = [self, token](const boost::system::error_code&) {
+        if (token.expired()) return;
+        self->watchdog.cancel();
+        self->close_socket();
+    };
+    if (s.wss) s.wss->async_close(websocket::close_code::normal, done);
+    else s.ws->async_close(websocket::close_code::normal, done);
 }
 
 }  // namespace keeper::rpc

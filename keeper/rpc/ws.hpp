@@ -1,7 +1,9 @@
 // JSON-RPC over a websocket (Boost.Beast, C++20 coroutines): connect, call, subscribe, and
 // read subscription notifications. One connection, used by one coroutine at a time
 // (connect -> request/subscribe -> next_notification ...); reconnecting is the caller's job
-// (HeadStream does it with backoff). Plain ws:// for now; wss:// is refused with a clear error.
+// (HeadStream does it with backoff). ws:// and wss://: TLS per tls.hpp (TLS 1.2+, peer and host
+// name verified, SNI, the system trust store or WsSettings::tls.ca_file); a certificate the
+// keeper does not trust fails connect() with the verification reason and the endpoint's name.
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
@@ -41,6 +43,13 @@ public:
     [[nodiscard]] asio::awaitable<Result<Notification>> next_notification();
     /// Closes the socket at once; pending operations complete with an error. Idempotent.
     void close();
+    /// Orderly close: a websocket close frame, then (wss://) the TLS close_notify exchange,
+    /// then the socket is closed. Bounded by WsSettings::close_timeout: a peer that does not
+    /// answer, or that just drops the connection, never holds the caller up longer.
+    asio::awaitable<void> shutdown();
+    /// The same, started without waiting (for synchronous stop() paths): a pending read
+    /// completes once the close is done or the timeout closed the socket.
+    void close_gracefully();
     [[nodiscard]] bool is_open() const noexcept;
 
 private:

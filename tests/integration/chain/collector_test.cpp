@@ -389,3 +389,120 @@ TEST_CASE("a failed round is an error and is counted", "[integration]") {
     CHECK(collector.stats().rounds == 0);
     CHECK_FALSE(collector.stats().last_error.empty());
 }
+
+// ---- EIP-1898: per-head reads pinned by block hash ---------------------------------------------
+
+TEST_CASE("hash-pinned snapshots equal number-pinned ones, at the latest head and at an older one",
+          "[integration]") {
+    Chain c;
+    seed_vault(c.anvil, c.stack, "1000000000000",
+               {{true, "3000000000000000000000", 7 * 86400, "700000000000000000", "10000000000000000000"}});
+    c.warm_up();
+    const std::vector<chain::VaultTarget> targets{chain::VaultTarget{c.vault, addr(c.stack.lens)}};
+    chain::Collector by_hash(c.pool, c.keeper, targets, chain::BlockPinning::kHash);
+    chain::Collector by_number(c.pool, c.keeper, targets, chain::BlockPinning::kNumber);
+    chain::Collector automatic(c.pool, c.keeper, targets);  // kAuto: anvil takes EIP-1898
+    for (chain::Collector* col : {&by_hash, &by_number, &automatic}) {
+        auto started = run(c.io, col->start());
+        REQUIRE(started);
+    }
+    CHECK(by_hash.stats().pinned_by_hash);
+    CHECK_FALSE(by_number.stats().pinned_by_hash);
+    CHECK(automatic.stats().pinned_by_hash);
+
+    const rpc::BlockHeader older = c.head();
+    // Move state on after `older`: the reads at `older` must not see it.
+    set_oracle_answer(c.anvil, c.stack, "310000000000");
+    swap_on_pool(c.anvil, c.stack, kTraderAddress, true, "1000000000");  // 1,000 USDC
+    const rpc::BlockHeader latest = c.head();
+    REQUIRE(latest.number > older.number);
+
+    for (const rpc::BlockHeader& head : {older, latest}) {
+        INFO("block " << head.number);
+        auto a = run(c.io, by_hash.collect(head));
+        auto b = run(c.io, by_number.collect(head));
+        REQUIRE(a);
+        REQUIRE(b);
+        REQUIRE(a->size() == 1);
+        REQUIRE(b->size() == 1);
+        CHECK((*a)[0] == (*b)[0]);  // every field, bounds and series included
+        CHECK((*a)[0].block_hash == head.hash);
+        CHECK((*a)[0].block_number == head.number);
+    }
+    auto at_older = run(c.io, by_hash.collect(older));
+    auto at_latest = run(c.io, by_hash.collect(latest));
+    REQUIRE(at_older);
+    REQUIRE(at_latest);
+    CHECK((*at_older)[0].oracle.price_wad != (*at_latest)[0].oracle.price_wad);  // really two states
+    CHECK((*at_older)[0].pool.sqrt_price_x96 != (*at_latest)[0].pool.sqrt_price_x96);
+    CHECK(by_hash.stats().head_unavailable == 0);
+}
+
+TEST_CASE("a head reorged away (evm_revert, anvil_reorg): the hash-pinned round fails cleanly", "[integration]") {
+    Chain c;
+    seed_vault(c.anvil, c.stack, "1000000000000",
+               {{true, "3000000000000000000000", 7 * 86400, "700000000000000000", "10000000000000000000"}});
+    c.warm_up();
+    const std::vector<chain::VaultTarget> targets{chain::VaultTarget{c.vault, addr(c.stack.lens)}};
+    chain::Collector by_hash(c.pool, c.keeper, targets);
+    chain::Collector by_number(c.pool, c.keeper, targets, chain::BlockPinning::kNumber);
+    for (chain::Collector* col : {&by_hash, &by_number}) {
+        auto started = run(c.io, col->start());
+        REQUIRE(started);
+    }
+    REQUIRE(by_hash.stats().pinned_by_hash);
+
+    SECTION("evm_revert, then another block at the same height") {
+        const std::string snapshot = rpc::Json::parse(c.anvil.raw_call("evm_snapshot"))["result"].get<std::string>();
+        set_oracle_answer(c.anvil, c.stack, "310000000000");  // branch A: 3100
+        const rpc::BlockHeader gone = c.head();
+        auto before = run(c.io, by_hash.collect(gone));
+        REQUIRE(before);  // readable while canonical
+        const U256 price_a = (*before)[0].oracle.price_wad;
+
+        c.rpc_raw("evm_revert", "[\"" + snapshot + "\"]");
+        set_oracle_answer(c.anvil, c.stack, "290000000000");  // branch B: 2900, same height
+        const rpc::BlockHeader replacement = c.head();
+        REQUIRE(replacement.number == gone.number);
+        REQUIRE(replacement.hash != gone.hash);
+
+        auto stale = run(c.io, by_hash.collect(gone));
+        REQUIRE_FALSE(stale);  // no snapshot from the wrong branch
+        INFO(stale.error().describe());
+        CHECK(stale.error().code == rpc::Errc::kRpc);
+        CHECK(stale.error().message.find("at block " + std::to_string(gone.number) + " " + to_hex(gone.hash)) !=
+              std::string::npos);
+        CHECK(stale.error().message.find("not canonical or unknown") != std::string::npos);
+        CHECK(by_hash.stats().head_unavailable == 1);
+        CHECK(by_hash.stats().failures == 1);
+
+        // What number pinning would have done: branch B's state under branch A's header.
+        auto wrong = run(c.io, by_number.collect(gone));
+        REQUIRE(wrong);
+        CHECK((*wrong)[0].block_hash == gone.hash);
+        CHECK((*wrong)[0].oracle.price_wad != price_a);
+
+        // The new head reads normally, and matches number pinning now that they agree.
+        auto fresh = run(c.io, by_hash.collect(replacement));
+        REQUIRE(fresh);
+        auto fresh_n = run(c.io, by_number.collect(replacement));
+        REQUIRE(fresh_n);
+        CHECK((*fresh)[0] == (*fresh_n)[0]);
+        CHECK((*fresh)[0].oracle.price_wad != price_a);
+    }
+    SECTION("anvil_reorg of the last two blocks") {
+        set_oracle_answer(c.anvil, c.stack, "310000000000");
+        c.rpc_raw("evm_mine", "[]");
+        const rpc::BlockHeader gone = c.head();
+        c.rpc_raw("anvil_reorg", "[2, []]");
+        const rpc::BlockHeader replacement = c.head();
+        REQUIRE(replacement.number == gone.number);
+        REQUIRE(replacement.hash != gone.hash);
+        auto stale = run(c.io, by_hash.collect(gone));
+        REQUIRE_FALSE(stale);
+        CHECK(by_hash.stats().head_unavailable == 1);
+        auto fresh = run(c.io, by_hash.collect(replacement));
+        REQUIRE(fresh);
+        CHECK((*fresh)[0].block_hash == replacement.hash);
+    }
+}

@@ -182,3 +182,18 @@ TEST_CASE("request builders") {
     CHECK(eth::fee_history(4, BlockTag::kLatest, {25.0, 75.0}).params.dump() == R"(["0x4","latest",[25.0,75.0]])");
     CHECK(eth::send_raw_transaction("0x02f8"_hex).params.dump() == R"(["0x02f8"])");
 }
+
+TEST_CASE("EIP-1898 block parameter: a block hash object, canonical required by default") {
+    const Hash32 hash = "0x077feeb9f3784d1c79c0dd43dcf14d81d66788c0717f0c37255c9fbb048c5556"_hash;
+    const auto account = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"_address;
+    // The shape of EIP-1898's example: {"blockHash": "0x..", "requireCanonical": true}.
+    CHECK(eth::get_balance(account, BlockHashRef{hash}).params.dump() ==
+          R"(["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",{"blockHash":"0x077feeb9f3784d1c79c0dd43dcf14d81d66788c0717f0c37255c9fbb048c5556","requireCanonical":true}])");
+    CallRequest req;
+    req.to = account;
+    req.data = "0x06fdde03"_hex;
+    CHECK(eth::call(req, BlockHashRef{hash, false}).params.dump() ==
+          R"([{"input":"0x06fdde03","to":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"},)"
+          R"({"blockHash":"0x077feeb9f3784d1c79c0dd43dcf14d81d66788c0717f0c37255c9fbb048c5556","requireCanonical":false}])");
+    CHECK(to_json(BlockRef{std::uint64_t{16}}).dump() == R"("0x10")");
+}

@@ -371,13 +371,15 @@ void parse_rpc_settings(const Table& rpc_t, rpc::RpcSettings& s) {
     {
         const Table t(rpc_t.table("ws"), "rpc.ws",
                       {"connect_timeout_ms", "handshake_timeout_ms", "request_timeout_ms", "idle_timeout_ms",
-                       "max_message_bytes"});
+                       "max_message_bytes", "close_timeout_ms"});
         s.ws.connect_timeout = t.millis("connect_timeout_ms", s.ws.connect_timeout);
         s.ws.handshake_timeout = t.millis("handshake_timeout_ms", s.ws.handshake_timeout);
         s.ws.request_timeout = t.millis("request_timeout_ms", s.ws.request_timeout);
         s.ws.idle_timeout = t.millis("idle_timeout_ms", s.ws.idle_timeout);
         s.ws.max_message_bytes = t.uint_as<std::size_t>("max_message_bytes", s.ws.max_message_bytes);
-        for (const char* k : {"connect_timeout_ms", "handshake_timeout_ms", "request_timeout_ms", "idle_timeout_ms"}) {
+        s.ws.close_timeout = t.millis("close_timeout_ms", s.ws.close_timeout);
+        for (const char* k : {"connect_timeout_ms", "handshake_timeout_ms", "request_timeout_ms", "idle_timeout_ms",
+                              "close_timeout_ms"}) {
             if (t.has(k) && t.millis(k, rpc::Millis{1}).count() == 0) fail(t.field(k), "must be positive");
         }
         if (s.ws.max_message_bytes < 1024) fail(t.field("max_message_bytes"), "must be at least 1024");
@@ -399,8 +401,23 @@ void parse_rpc_settings(const Table& rpc_t, rpc::RpcSettings& s) {
     }
 }
 
+// [rpc.tls] ca_file: a readable file holding at least one PEM certificate. Checked here so a
+// bad path fails at start naming the field, not at the first https:// or wss:// connection.
+// (The transports load it with OpenSSL / libcurl and report a malformed certificate themselves.)
+void check_ca_file(const std::string& field, const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) fail(field, "no such file: " + path);
+    if (!std::filesystem::is_regular_file(status)) fail(field, "not a regular file: " + path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(field, "cannot read " + path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+        fail(field, "no PEM certificate (-----BEGIN CERTIFICATE-----) in " + path);
+}
+
 RpcConfig parse_rpc(const Table& root) {
-    const Table t(root.table("rpc"), "rpc", {"endpoints", "ws_url", "http", "retry", "pool", "ws", "heads"});
+    const Table t(root.table("rpc"), "rpc", {"endpoints", "ws_url", "http", "retry", "pool", "ws", "heads", "tls"});
     RpcConfig r;
     const auto eps = t.tables("endpoints");
     for (std::size_t i = 0; i < eps.size(); ++i) {
@@ -416,6 +433,17 @@ RpcConfig parse_rpc(const Table& root) {
     r.ws_url = t.opt_string("ws_url");
     if (r.ws_url) check_ws_url("rpc.ws_url", *r.ws_url);
     parse_rpc_settings(t, r.settings);
+    {
+        // One trust setting for every TLS connection of the keeper: https:// endpoints and
+        // relays (libcurl) and the wss:// head stream (OpenSSL). Verification is always on.
+        const Table tls(t.table("tls"), "rpc.tls", {"ca_file"});
+        if (tls.has("ca_file")) {
+            const std::string ca_file = tls.nonempty_string("ca_file");
+            check_ca_file(tls.field("ca_file"), ca_file);
+            r.settings.http.tls.ca_file = ca_file;
+            r.settings.ws.tls.ca_file = ca_file;
+        }
+    }
     return r;
 }
 
@@ -556,6 +584,75 @@ FeesConfig parse_fees(const Table& root, const TxmConfig& txm) {
 const std::set<std::string_view> kHints{"calldata", "contract_address", "logs",         "function_selector",
                                         "hash",     "tx_hash",          "default_logs", "full"};
 
+/// True when the query string of `url` sets `key` ("...?key=v&..."); values are not looked at.
+bool url_query_has(const std::string& url, const std::string& key) {
+    const auto q = url.find('?');
+    if (q == std::string::npos) return false;
+    std::size_t pos = q + 1;
+    while (pos <= url.size()) {
+        const auto end = std::min(url.find('&', pos), url.find('#', pos));
+        const std::string part = url.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (part.substr(0, part.find('=')) == key) return true;
+        if (end == std::string::npos || url[end] == '#') break;
+        pos = end + 1;
+    }
+    return false;
+}
+
+/// True when a hint list reveals nothing but the hash ([], ["hash"], ["full"], ...).
+bool privacy_is_full(const std::vector<std::string>& hints) {
+    return std::all_of(hints.begin(), hints.end(), [](const std::string& h) { return h == "hash" || h == "full"; }) ||
+           std::find(hints.begin(), hints.end(), "full") != hints.end();
+}
+
+/// [[submit.relays]] query = { hint = ["hash"], builder = ["flashbots"], refund = "0x...:90", fast = true }:
+/// the protect endpoint's URL query options, in key order; an array repeats its key.
+std::vector<std::pair<std::string, std::string>> parse_relay_query(const Table& r) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const toml::table* q = r.table("query");
+    if (q == nullptr) return out;
+    if (r.string("kind") != "protect") fail(r.field("query"), "only protect relays take query options");
+    const std::string base = r.field("query");
+    auto scalar = [&](const toml::node& n, const std::string& field) -> std::string {
+        if (const auto* str = n.as_string()) {
+            if (str->get().empty()) fail(field, "must not be empty");
+            return str->get();
+        }
+        if (const auto* b = n.as_boolean()) return b->get() ? "true" : "false";
+        if (const auto* i = n.as_integer()) {
+            if (i->get() < 0) fail(field, "must not be negative");
+            return std::to_string(i->get());
+        }
+        fail(field, "expected a string, an integer, true/false or an array of strings");
+    };
+    for (const auto& [k, v] : *q) {
+        const std::string key(k.str());
+        const std::string field = join_path(base, key);
+        if (const auto* arr = v.as_array()) {
+            if (arr->empty()) fail(field, "must not be empty (leave the option out instead)");
+            for (std::size_t i = 0; i < arr->size(); ++i) out.emplace_back(key, scalar((*arr)[i], indexed(field, i)));
+        } else {
+            out.emplace_back(key, scalar(v, field));
+        }
+        if (key == "hint") {
+            for (std::size_t i = 0; i < out.size(); ++i)
+                if (out[i].first == "hint" && !kHints.contains(out[i].second))
+                    fail(field, "unknown hint '" + out[i].second + "'");
+            for (std::size_t i = 0; i < out.size(); ++i)
+                if (out[i].first == "hint" && out[i].second == "full")
+                    fail(field, "'full' means full privacy only in hints; in query write hint = [\"hash\"]");
+        }
+    }
+    auto has = [&](std::string_view key) {
+        return std::any_of(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+    };
+    if (has("hint") && r.has("hints")) fail(join_path(base, "hint"), "set either hints or query.hint, not both");
+    if (has("builder") && r.has("builders"))
+        fail(join_path(base, "builder"), "set either builders or query.builder, not both");
+    if (has("fast") && r.has("fast")) fail(join_path(base, "fast"), "set either fast or query.fast, not both");
+    return out;
+}
+
 SubmitConfig parse_submit(const Table& root) {
     const Table t(root.table("submit"), "submit",
                   {"mode", "allow_public_mempool", "allow_public_fallback", "reputation_keystore",
@@ -579,14 +676,16 @@ SubmitConfig parse_submit(const Table& root) {
     s.reputation_password_file = t.opt_string("reputation_password_file");
     s.max_block_window = t.uint("max_block_window", s.max_block_window);
     s.max_failures_before_alert = t.uint_as<std::uint32_t>("max_failures_before_alert", s.max_failures_before_alert);
-    if (s.max_block_window == 0 || s.max_block_window > 100) fail(t.field("max_block_window"), "must be from 1 to 100");
+    if (s.max_block_window == 0 || s.max_block_window > 25)
+        fail(t.field("max_block_window"), "must be from 1 to 25 (relays cap a private window at 25 blocks)");
     if (s.max_failures_before_alert == 0) fail(t.field("max_failures_before_alert"), "must be at least 1");
     if (s.reputation_keystore && s.reputation_keystore->empty())
         fail(t.field("reputation_keystore"), "must not be empty");
 
     const auto relays = t.tables("relays");
     for (std::size_t i = 0; i < relays.size(); ++i) {
-        const Table r(relays[i], indexed("submit.relays", i), {"name", "url", "kind", "hints", "builders", "fast"});
+        const Table r(relays[i], indexed("submit.relays", i),
+                      {"name", "url", "kind", "hints", "builders", "fast", "status_url", "query", "simulate_bundles"});
         RelayConfig rc;
         rc.name = r.nonempty_string("name");
         rc.url = r.nonempty_string("url");
@@ -614,6 +713,20 @@ SubmitConfig parse_submit(const Table& root) {
                 if (rc.builders[c] == rc.builders[b]) fail(indexed(r.field("builders"), b), "duplicate builder");
         }
         rc.fast = r.boolean("fast", rc.fast);
+        rc.status_url = r.opt_string("status_url");
+        if (rc.status_url && !rc.status_url->empty()) check_http_url(r.field("status_url"), *rc.status_url);
+        rc.simulate_bundles = r.boolean("simulate_bundles", rc.simulate_bundles);
+        rc.query = parse_relay_query(r);
+        for (const auto& [key, value] : rc.query)
+            if (url_query_has(rc.url, key))
+                fail(r.field("url"), "its query string sets '" + key + "' too: set it in one place (query)");
+        if (rc.kind == RelayKind::kBuilder && !rc.status_url.value_or("").empty())
+            fail(r.field("status_url"), "builders have no status API for bundles");
+        if (rc.kind == RelayKind::kProtect && rc.simulate_bundles)
+            fail(r.field("simulate_bundles"), "only bundle relays (builder, or flashbots in mode \"bundle\") simulate");
+        if (rc.kind == RelayKind::kBuilder && rc.fast) fail(r.field("fast"), "not available for bundles");
+        if (rc.kind == RelayKind::kBuilder && !privacy_is_full(rc.hints))
+            fail(r.field("hints"), "bundles share no hints (leave empty, or [\"hash\"])");
         for (const auto& other : s.relays)
             if (other.name == rc.name) fail(r.field("name"), "duplicate relay name '" + rc.name + "'");
         s.relays.push_back(std::move(rc));
@@ -721,9 +834,19 @@ void validate_all(const KeeperConfig& c) {
                 fail(indexed("submit.relays", i) + ".kind", "mode \"protect\" takes only relays of kind protect");
     }
     if (s.mode == SubmitMode::kBundle) {
+        for (std::size_t i = 0; i < s.relays.size(); ++i) {
+            const RelayConfig& r = s.relays[i];
+            const std::string field = indexed("submit.relays", i);
+            if (r.kind == RelayKind::kProtect) fail(field + ".kind", "mode \"bundle\" needs flashbots or builder relays");
+            if (!r.status_url.value_or("").empty()) fail(field + ".status_url", "bundles have no status API");
+            if (r.fast) fail(field + ".fast", "not available for bundles");
+            if (!privacy_is_full(r.hints)) fail(field + ".hints", "bundles share no hints (leave empty, or [\"hash\"])");
+        }
+    } else {
         for (std::size_t i = 0; i < s.relays.size(); ++i)
-            if (s.relays[i].kind == RelayKind::kProtect)
-                fail(indexed("submit.relays", i) + ".kind", "mode \"bundle\" needs flashbots or builder relays");
+            if (s.relays[i].kind == RelayKind::kFlashbots && s.relays[i].simulate_bundles)
+                fail(indexed("submit.relays", i) + ".simulate_bundles",
+                     "only bundles simulate (mode \"bundle\", or a relay of kind builder)");
     }
     if (s.reputation_keystore && c.keys.keystore && same_file(*s.reputation_keystore, *c.keys.keystore))
         fail("submit.reputation_keystore", "must not be the funds keystore (keys.keystore)");
@@ -942,6 +1065,9 @@ std::string describe(const KeeperConfig& c) {
     o << "  rpc limits: request timeout " << c.rpc.settings.http.request_timeout.count() << " ms, "
       << c.rpc.settings.retry.max_attempts << " attempts, max head lag " << c.rpc.settings.pool.max_head_lag
       << " blocks\n";
+    o << "  tls: " << (c.rpc.settings.http.tls.ca_file.empty() ? std::string("system trust store")
+                                                                : "CA file " + c.rpc.settings.http.tls.ca_file)
+      << ", peer and host name verified\n";
     o << "  keystore: " << c.keys.keystore.value_or("(none)")
       << ", password: " << (c.keys.password_file ? "from file " + *c.keys.password_file : std::string("prompt"))
       << "\n";

@@ -22,8 +22,9 @@
 //     An empty variable counts as unset. A bad value is reported with the variable's name as
 //     the field ("$KEEPER_DRY_RUN: expected true, false, 1 or 0").
 //
-// parse_config() does no I/O (the file's text and the environment come in as arguments);
-// load_config() reads the file. Neither throws.
+// parse_config() does no I/O (the file's text and the environment come in as arguments) apart
+// from checking that [rpc.tls] ca_file names a readable PEM certificate file, so a bad path
+// fails at start naming the field; load_config() reads the file. Neither throws.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keeper/core/bytes.hpp"
@@ -77,7 +79,10 @@ struct RpcEndpoint {
     std::string url;   // http(s); may hold an API key: never log it, use rpc::redact_url()
 };
 
-/// [rpc] and its sub-tables [rpc.http], [rpc.retry], [rpc.pool], [rpc.ws], [rpc.heads].
+/// [rpc] and its sub-tables [rpc.http], [rpc.retry], [rpc.pool], [rpc.ws], [rpc.heads], [rpc.tls].
+/// [rpc.tls] ca_file (optional): PEM CA bundle trusted INSTEAD of the system store by every TLS
+/// connection (https:// endpoints and relays, the wss:// head stream); it lands in
+/// settings.http.tls and settings.ws.tls. Peer and host name verification cannot be turned off.
 struct RpcConfig {
     std::vector<RpcEndpoint> endpoints;  // at least one; names unique
     std::optional<std::string> ws_url;   // ws(s); new heads by subscription (else HTTP polling)
@@ -156,6 +161,14 @@ struct RelayConfig {
     std::vector<std::string> hints;     // MEV-Share privacy hints to share (empty: share nothing)
     std::vector<std::string> builders;  // builders a relay may forward to (empty: the relay's default)
     bool fast{false};                   // Flashbots "fast" mode (share with all registered builders)
+    /// Status API base for private transactions ("<status_url><0xhash>"). Absent: the Flashbots
+    /// status API for the Flashbots relay (relay.flashbots.net) on chain id 1, none otherwise;
+    /// "" turns it off.
+    std::optional<std::string> status_url;
+    /// kind "protect": the endpoint's query options (hint, builder, refund, ...), appended to the
+    /// URL in key order; an array value repeats its key (hint=hash&hint=logs).
+    std::vector<std::pair<std::string, std::string>> query;
+    bool simulate_bundles{false};  // bundle relays: eth_callBundle before eth_sendBundle
 };
 
 /// [submit]: how signed transactions reach a builder.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 namespace keeper::mev {
@@ -56,6 +57,20 @@ Expected<void, std::string> validate_preferences(const PrivacyPreferences& p, co
 
 }  // namespace
 
+bool url_query_has(const std::string& url, const std::string& key) {
+    const auto q = url.find('?');
+    if (q == std::string::npos) return false;
+    std::size_t pos = q + 1;
+    while (pos <= url.size()) {
+        const auto end = std::min(url.find('&', pos), url.find('#', pos));
+        const std::string part = url.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (part.substr(0, part.find('=')) == key) return true;
+        if (end == std::string::npos || url[end] == '#') break;
+        pos = end + 1;
+    }
+    return false;
+}
+
 PrivacyPreferences privacy_from(const std::vector<std::string>& hints, const std::vector<std::string>& builders,
                                 bool fast) {
     PrivacyPreferences p;
@@ -79,7 +94,7 @@ Expected<void, std::string> validate(const MevSettings& s) {
                           std::to_string(s.window_blocks));
     if (s.bundle_lookahead == 0)  // above window_blocks it is the window itself
         return Unexpected(std::string("bundle_lookahead: must be at least 1"));
-    if (auto ok = validate_preferences(s.preferences, "preferences"); !ok) return ok;
+    if (s.block_time_seconds == 0) return Unexpected(std::string("block_time_seconds: must be at least 1"));
     std::set<std::string> names;
     for (std::size_t i = 0; i < s.relays.size(); ++i) {
         const auto& r = s.relays[i];
@@ -89,20 +104,43 @@ Expected<void, std::string> validate(const MevSettings& s) {
         if (!is_http_url(r.url)) return Unexpected(field + ".url: must start with http:// or https://");
         if (!r.status_url.empty() && !is_http_url(r.status_url))
             return Unexpected(field + ".status_url: must start with http:// or https://");
+        if (!r.status_url.empty() && r.kind == ChannelKind::kBundle)
+            return Unexpected(field + ".status_url: bundles have no status API (only private relays and protect)");
         if (!r.query.empty() && r.kind != ChannelKind::kProtect)
             return Unexpected(field + ".query: only protect endpoints take query options");
         for (const auto& [k, v] : r.query)
             if (k.empty()) return Unexpected(field + ".query: empty option name");
-        if (r.preferences) {
-            if (r.kind != ChannelKind::kPrivateRelay)
-                return Unexpected(field + ".preferences: only private relays take preferences");
-            if (auto ok = validate_preferences(*r.preferences, field + ".preferences"); !ok) return ok;
+        for (const auto& [k, v] : r.query)
+            if (url_query_has(r.url, k))
+                return Unexpected(field + ".url: its query string sets '" + k + "' too: set it in one place (query)");
+        if (r.simulate_bundles && r.kind != ChannelKind::kBundle)
+            return Unexpected(field + ".simulate_bundles: only bundle relays simulate (eth_callBundle)");
+        if (auto ok = validate_preferences(r.preferences, field + ".preferences"); !ok) return ok;
+        if (r.kind == ChannelKind::kBundle) {
+            if (r.preferences.hints != std::vector<std::string>{"hash"})
+                return Unexpected(field + ".preferences.hints: bundles share no hints (leave the full-privacy default)");
+            if (r.preferences.fast) return Unexpected(field + ".preferences.fast: not available for bundles");
         }
-        if (r.kind == ChannelKind::kProtect && r.url.find('?') != std::string::npos && !r.query.empty())
-            return Unexpected(field + ".url: put protect options in query, not in the URL");
     }
     if (s.http.request_timeout.count() <= 0) return Unexpected(std::string("http.request_timeout: must be > 0"));
     return {};
+}
+
+std::string protect_url(const RelaySettings& relay) {
+    auto query = relay.query;
+    auto has = [&](const std::string& key) {
+        return url_query_has(relay.url, key) ||
+               std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == key; });
+    };
+    const bool set_hint = !has("hint");
+    const bool set_builder = !has("builder");
+    const bool set_fast = !has("fast");
+    if (set_hint)
+        for (const auto& h : relay.preferences.hints) query.emplace_back("hint", h);
+    if (set_builder)
+        for (const auto& b : relay.preferences.builders) query.emplace_back("builder", b);
+    if (set_fast && relay.preferences.fast) query.emplace_back("fast", "true");
+    return with_query(relay.url, query);
 }
 
 std::string with_query(const std::string& base, const std::vector<std::pair<std::string, std::string>>& query) {
@@ -155,27 +193,30 @@ Expected<std::shared_ptr<submit::Submitter>, std::string> make_submitter(const M
             case ChannelKind::kPrivateRelay: {
                 auto client = std::make_shared<RelayClient>(deps.executor, r.name, r.url, deps.reputation_key,
                                                             settings.http);
-                PrivateRelaySubmitter::Settings ps{settings.window_blocks, r.preferences.value_or(settings.preferences),
-                                                   r.status_url};
+                PrivateRelaySubmitter::Settings ps{settings.window_blocks, r.preferences, r.status_url,
+                                                   settings.block_time_seconds};
                 relays.push_back(std::make_unique<PrivateRelaySubmitter>(std::move(client), std::move(ps)));
                 break;
             }
             case ChannelKind::kBundle: {
                 auto client = std::make_shared<RelayClient>(deps.executor, r.name, r.url, deps.reputation_key,
                                                             settings.http);
-                BundleSubmitter::Settings bs{settings.window_blocks, settings.bundle_lookahead,
-                                             settings.simulate_bundles};
-                relays.push_back(std::make_unique<BundleSubmitter>(std::move(client), bs));
+                BundleSubmitter::Settings bs{settings.window_blocks, settings.bundle_lookahead, r.simulate_bundles,
+                                             r.preferences.builders, settings.block_time_seconds};
+                relays.push_back(std::make_unique<BundleSubmitter>(std::move(client), std::move(bs)));
                 break;
             }
             case ChannelKind::kProtect: {
-                auto client = std::make_shared<RelayClient>(deps.executor, r.name, with_query(r.url, r.query),
-                                                            nullptr, settings.http);
-                ProtectSubmitter::Settings ps{25, r.status_url};
+                auto client = std::make_shared<RelayClient>(deps.executor, r.name, protect_url(r), nullptr,
+                                                            settings.http);
+                ProtectSubmitter::Settings ps{settings.window_blocks, r.status_url, settings.block_time_seconds};
                 relays.push_back(std::make_unique<ProtectSubmitter>(std::move(client), std::move(ps)));
                 break;
             }
         }
+        spdlog::info("mev: relay {} ({}): hints [{}], builders [{}], fast {}{}", r.name, to_string(r.kind),
+                     fmt::join(r.preferences.hints, ","), fmt::join(r.preferences.builders, ","), r.preferences.fast,
+                     r.status_url.empty() ? "" : ", status API on");
     }
     FanOutSubmitter::Settings fs{settings.alert_after_failures, settings.public_fallback};
     auto fan = std::make_shared<FanOutSubmitter>(std::move(relays), fs,

@@ -37,9 +37,17 @@ struct RelaySettings {
     std::string name;        // label for logs and metrics ("flashbots", "titan")
     ChannelKind kind{ChannelKind::kPrivateRelay};
     std::string url;         // may carry an API key: never logged
-    std::string status_url;  // optional: status API base, "<status_url><0xhash>"
+    std::string status_url;  // optional: status API base, "<status_url><0xhash>" (private relays, protect)
     std::vector<std::pair<std::string, std::string>> query;  // kProtect: appended as ?k=v&k=v
-    std::optional<PrivacyPreferences> preferences;  // kPrivateRelay: overrides MevSettings::preferences
+    /// What THIS relay may reveal; never shared with another relay. Default: full privacy.
+    ///   kPrivateRelay: sent as eth_sendPrivateTransaction's preferences.
+    ///   kBundle: `builders` goes in eth_sendBundle (bundles share nothing: hints must stay ["hash"],
+    ///            fast must stay off).
+    ///   kProtect: the endpoint's query options hint=..., builder=..., fast=true, for each key
+    ///             neither `query` nor the URL sets itself (an endpoint without hint= shares its
+    ///             default hints).
+    PrivacyPreferences preferences;
+    bool simulate_bundles{false};  // kBundle: eth_callBundle before the first eth_sendBundle
 };
 
 /// Preferences from a config's per-relay lists. No hint, or "full", means full privacy: only
@@ -50,14 +58,19 @@ struct RelaySettings {
 struct MevSettings {
     SubmitMode mode{SubmitMode::kPrivate};
     std::vector<RelaySettings> relays;
-    std::uint64_t window_blocks{5};       // private window: maxBlockNumber / last bundle target = head + window
+    /// Private window: maxBlockNumber / last bundle target / protect's tracking = head + window
+    /// (1..25: relays clamp maxBlockNumber at head + 25), cut short by the swap's deadline.
+    std::uint64_t window_blocks{5};
     std::uint64_t bundle_lookahead{2};    // bundles: blocks targeted ahead of the head at any time
-    bool simulate_bundles{false};         // eth_callBundle before eth_sendBundle
-    PrivacyPreferences preferences;       // eth_sendPrivateTransaction preferences (default: full privacy)
+    std::uint64_t block_time_seconds{12};  // converts a request's seconds_to_deadline into blocks
     std::uint32_t alert_after_failures{3};  // failed windows of one nonce before the alert
     bool public_fallback{false};          // after the alert or with every relay down: public mempool (loud)
     rpc::HttpSettings http;
 };
+
+/// The URL a protect relay is called at: its `query` plus its preferences for each of hint,
+/// builder and fast that `query` does not set (full privacy adds hint=hash).
+[[nodiscard]] std::string protect_url(const RelaySettings& relay);
 
 /// Mainnet defaults: private, the Flashbots relay with its status API, full privacy.
 [[nodiscard]] MevSettings mainnet_defaults();
@@ -67,6 +80,9 @@ struct MevSettings {
 
 /// First problem found, naming the field ("relays[1].url: must start with http:// or https://").
 [[nodiscard]] Expected<void, std::string> validate(const MevSettings& settings);
+
+/// True when the query string of `url` sets `key` ("...?key=v&...").
+[[nodiscard]] bool url_query_has(const std::string& url, const std::string& key);
 
 /// `base` with `query` appended, each key and value percent-encoded.
 [[nodiscard]] std::string with_query(const std::string& base,

@@ -94,6 +94,14 @@ Json to_json(const PrivacyPreferences& p) {
     return j;
 }
 
+std::uint64_t window_end(std::uint64_t head_number, std::uint64_t window_blocks, std::uint64_t seconds_to_deadline,
+                         std::uint64_t block_time_seconds) noexcept {
+    std::uint64_t blocks = std::max<std::uint64_t>(window_blocks, 1);
+    if (seconds_to_deadline > 0 && block_time_seconds > 0)
+        blocks = std::min(blocks, std::max<std::uint64_t>(seconds_to_deadline / block_time_seconds, 1));
+    return head_number + blocks;
+}
+
 Visibility best_visibility(Visibility a, Visibility b) noexcept {
     auto rank = [](Visibility v) {
         switch (v) {
@@ -121,7 +129,8 @@ std::optional<std::uint64_t> PrivateRelaySubmitter::max_block(const Hash32& tx_h
 }
 
 asio::awaitable<SubmitResult> PrivateRelaySubmitter::submit(const SubmitRequest& request) {
-    const std::uint64_t max_block = request.head_number + settings_.window_blocks;
+    const std::uint64_t max_block = window_end(request.head_number, settings_.window_blocks,
+                                               request.seconds_to_deadline, settings_.block_time_seconds);
     Json tx = Json::object();
     tx["tx"] = to_hex(request.raw);
     tx["maxBlockNumber"] = rpc::to_quantity(max_block);
@@ -192,7 +201,7 @@ asio::awaitable<void> PrivateRelaySubmitter::on_head(std::uint64_t head_number) 
 // BundleSubmitter
 
 BundleSubmitter::BundleSubmitter(std::shared_ptr<RelayClient> client, Settings settings)
-    : client_(std::move(client)), settings_(settings), name_("bundle:" + client_->name()) {}
+    : client_(std::move(client)), settings_(std::move(settings)), name_("bundle:" + client_->name()) {}
 
 std::optional<std::string> BundleSubmitter::replacement_uuid(const Hash32& tx_hash) const {
     auto it = tracked_.find(tx_hash);
@@ -210,6 +219,7 @@ asio::awaitable<bool> BundleSubmitter::send_targets(Tracked& t, std::uint64_t he
         bundle["txs"] = Json::array({raw});
         bundle["blockNumber"] = rpc::to_quantity(block);
         bundle["replacementUuid"] = uuid;
+        if (!settings_.builders.empty()) bundle["builders"] = settings_.builders;
         Json params = Json::array();
         params.push_back(std::move(bundle));
         auto r = co_await client_->call("eth_sendBundle", std::move(params));
@@ -254,7 +264,8 @@ asio::awaitable<SubmitResult> BundleSubmitter::submit(const SubmitRequest& reque
         t.uuid = new_uuid_v4();
     }
     t.cancelled = false;
-    t.last_target = std::max(t.last_target, request.head_number + settings_.window_blocks);
+    t.last_target = std::max(t.last_target, window_end(request.head_number, settings_.window_blocks,
+                                                        request.seconds_to_deadline, settings_.block_time_seconds));
     std::string detail;
     const Hash32 hash = request.tx_hash;
     const bool ok = co_await send_targets(tracked_[hash], request.head_number, &detail);
@@ -316,7 +327,8 @@ asio::awaitable<SubmitResult> ProtectSubmitter::submit(const SubmitRequest& requ
     SubmitResult out = r ? accepted(client_->name()) : from_error(r.error(), client_->name());
     if (out.status == SubmitStatus::kAccepted) {
         auto& last = last_block_[request.tx_hash];
-        last = std::max(last, request.head_number + settings_.window_blocks);
+        last = std::max(last, window_end(request.head_number, settings_.window_blocks, request.seconds_to_deadline,
+                                         settings_.block_time_seconds));
     }
     co_return out;
 }

@@ -47,13 +47,20 @@ struct PrivacyPreferences {
 };
 [[nodiscard]] Json to_json(const PrivacyPreferences& p);
 
+/// The last block a private transaction signed at `head_number` may be included in: head + window,
+/// cut short so that it never outlives the swap's deadline (`seconds_to_deadline` after the head's
+/// timestamp, 0 = none; block head+k is ~k * block_time seconds after the head). At least head + 1.
+[[nodiscard]] std::uint64_t window_end(std::uint64_t head_number, std::uint64_t window_blocks,
+                                       std::uint64_t seconds_to_deadline, std::uint64_t block_time_seconds) noexcept;
+
 /// Flashbots-style relay submitter (one relay).
 class PrivateRelaySubmitter final : public submit::Submitter {
 public:
     struct Settings {
         std::uint64_t window_blocks{5};   // maxBlockNumber = signing head + window (relays clamp at +25)
-        PrivacyPreferences preferences;
+        PrivacyPreferences preferences;   // this relay's own; default: full privacy
         std::string status_url;           // "<base>/tx/": GET <base><hash>; empty: local tracking only
+        std::uint64_t block_time_seconds{12};  // request.seconds_to_deadline -> blocks
     };
     PrivateRelaySubmitter(std::shared_ptr<RelayClient> client, Settings settings);
 
@@ -82,9 +89,11 @@ private:
 class BundleSubmitter final : public submit::Submitter {
 public:
     struct Settings {
-        std::uint64_t window_blocks{5};  // targets head+1 .. head+window
+        std::uint64_t window_blocks{5};  // targets head+1 .. head+window (cut short by the deadline)
         std::uint64_t lookahead{2};      // blocks targeted ahead of the current head at any time
         bool simulate{false};            // eth_callBundle before the first eth_sendBundle
+        std::vector<std::string> builders{};   // eth_sendBundle "builders" (empty: the relay's default)
+        std::uint64_t block_time_seconds{12};  // request.seconds_to_deadline -> blocks
     };
     BundleSubmitter(std::shared_ptr<RelayClient> client, Settings settings);
 
@@ -118,8 +127,9 @@ private:
 class ProtectSubmitter final : public submit::Submitter {
 public:
     struct Settings {
-        std::uint64_t window_blocks{25};  // how long the endpoint keeps trying (Flashbots Protect: 25)
+        std::uint64_t window_blocks{25};  // how long we wait for it (Flashbots Protect keeps trying 25 blocks)
         std::string status_url;           // as for PrivateRelaySubmitter
+        std::uint64_t block_time_seconds{12};  // request.seconds_to_deadline -> blocks
     };
     ProtectSubmitter(std::shared_ptr<RelayClient> client, Settings settings);
 
@@ -157,13 +167,20 @@ public:
                     std::shared_ptr<submit::Submitter> fallback = nullptr, AlertSink alert = {});
 
     [[nodiscard]] std::string_view name() const noexcept override { return name_; }
-    [[nodiscard]] bool is_private() const noexcept override { return !settings_.public_fallback; }
+    /// Always true: the executor tracks every send through visibility() (private windows, failed-window
+    /// counting, the alert). A hash that went out through the public fallback is answered by the
+    /// fallback's own visibility() (the node's eth_getTransactionByHash).
+    [[nodiscard]] bool is_private() const noexcept override { return true; }
     [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
     [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
     [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;
     asio::awaitable<void> on_head(std::uint64_t head_number) override;
 
     [[nodiscard]] std::uint32_t failed_windows(std::uint64_t nonce) const;
+    /// True when a send may reach the public mempool (the operator enabled the public fallback).
+    [[nodiscard]] bool may_go_public() const noexcept { return settings_.public_fallback && fallback_ != nullptr; }
+    /// True when `tx_hash` was sent through the public fallback (it is visible in the mempool).
+    [[nodiscard]] bool went_public(const Hash32& tx_hash) const { return public_.count(tx_hash) != 0; }
     [[nodiscard]] std::size_t relay_count() const noexcept { return relays_.size(); }
 
 private:

@@ -29,6 +29,10 @@ struct SubmitRequest {
     Hash32 tx_hash;                // keccak256(raw)
     std::uint64_t nonce{0};
     std::uint64_t head_number{0};  // the head the keeper saw when it signed (windows start after it)
+    /// Seconds from that head's timestamp to the swap's deadline (deadline - head.timestamp):
+    /// private channels end their inclusion window (maxBlockNumber, bundle targets) before it.
+    /// 0: no deadline known, the channel's configured window applies.
+    std::uint64_t seconds_to_deadline{0};
 };
 
 enum class SubmitStatus : std::uint8_t {

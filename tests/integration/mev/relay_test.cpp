@@ -5,6 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "keeper/crypto/eip55.hpp"
 #include "keeper/mev/flashbots_auth.hpp"
 #include "keeper/mev/settings.hpp"
@@ -65,7 +70,33 @@ SignedTx keeper_tx(const AnvilProcess& anvil, std::uint64_t nonce, bool underpri
     return sign_tx(key_of(kKeeperKey), nonce, kTraderAddress, {}, tip, max_fee, 21'000);
 }
 
-SubmitRequest request_for(const SignedTx& tx, std::uint64_t head) { return {tx.raw, tx.hash, tx.nonce, head}; }
+SubmitRequest request_for(const SignedTx& tx, std::uint64_t head, std::uint64_t seconds_to_deadline = 0) {
+    return {tx.raw, tx.hash, tx.nonce, head, seconds_to_deadline};
+}
+
+/// Log lines at warn or above, for the "logged loudly" checks.
+class CapturedLog {
+public:
+    CapturedLog() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
+        sink_->set_level(spdlog::level::warn);
+        spdlog::default_logger()->sinks().push_back(sink_);
+    }
+    ~CapturedLog() {
+        auto& sinks = spdlog::default_logger()->sinks();
+        sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+    }
+    CapturedLog(const CapturedLog&) = delete;
+    CapturedLog& operator=(const CapturedLog&) = delete;
+    [[nodiscard]] bool has(spdlog::level::level_enum level, const std::string& text) const {
+        for (const auto& line : sink_->last_raw())
+            if (line.level == level && std::string(line.payload.data(), line.payload.size()).find(text) != std::string::npos)
+                return true;
+        return false;
+    }
+
+private:
+    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
 
 std::optional<std::uint64_t> landed_in(const AnvilProcess& anvil, const Hash32& hash) {
     const auto r = rpc_result(anvil, "eth_getTransactionReceipt", "[\"" + to_hex(hash) + "\"]");
@@ -229,8 +260,8 @@ TEST_CASE("fan-out to two relays: accepted by both, lands once", "[integration][
     LocalRelay b(relay_on(anvil, gate));
     asio::io_context ioc;
     MevSettings settings;
-    settings.relays = {{"relay-a", ChannelKind::kPrivateRelay, a.url(), a.status_url(), {}, {}},
-                       {"relay-b", ChannelKind::kPrivateRelay, b.url(), b.status_url(), {}, {}}};
+    settings.relays = {{"relay-a", ChannelKind::kPrivateRelay, a.url(), a.status_url(), {}, {}, false},
+                       {"relay-b", ChannelKind::kPrivateRelay, b.url(), b.status_url(), {}, {}, false}};
     SubmitterDeps deps;
     deps.executor = ioc.get_executor();
     deps.reputation_key = rep_key();
@@ -293,7 +324,7 @@ TEST_CASE("protect mode: a private eth_sendRawTransaction with query options nev
     LocalRelay relay(options);
     asio::io_context ioc;
     MevSettings settings;
-    settings.relays = {{"protect", ChannelKind::kProtect, relay.url(), relay.status_url(), {{"hint", "hash"}}, {}}};
+    settings.relays = {{"protect", ChannelKind::kProtect, relay.url(), relay.status_url(), {{"hint", "hash"}}, {}, false}};
     SubmitterDeps deps;
     deps.executor = ioc.get_executor();
     auto made = make_submitter(settings, deps);  // protect needs no reputation key
@@ -308,7 +339,8 @@ TEST_CASE("protect mode: a private eth_sendRawTransaction with query options nev
     CHECK_FALSE(run_co(ioc, (*made)->cancel(tx.hash)));  // protect endpoints cannot cancel
 }
 
-TEST_CASE("public fallback only when configured: after the alert, and with every relay down", "[integration][mev]") {
+TEST_CASE("public fallback only when configured: after N failed windows the alert, then the public mempool",
+          "[integration][mev]") {
     AnvilProcess anvil(no_mining());
     LocalRelay relay(relay_on(anvil));
     asio::io_context ioc;
@@ -324,50 +356,120 @@ TEST_CASE("public fallback only when configured: after the alert, and with every
 
     MevSettings settings;
     settings.window_blocks = 1;
-    settings.alert_after_failures = 1;
-    settings.relays = {{"local", ChannelKind::kPrivateRelay, relay.url(), relay.status_url(), {}, {}}};
+    settings.alert_after_failures = 2;
+    settings.relays = {{"local", ChannelKind::kPrivateRelay, relay.url(), relay.status_url(), {}, {}, false}};
     // Without the operator's opt-in the keeper stays private, whatever happens.
     {
         auto made = make_submitter(settings, deps);
         REQUIRE(made);
         CHECK((*made)->is_private());
+        CHECK_FALSE(dynamic_cast<FanOutSubmitter&>(**made).may_go_public());
     }
     settings.public_fallback = true;
     auto made = make_submitter(settings, deps);
     REQUIRE(made);
-    auto& fan = **made;
-    CHECK_FALSE(fan.is_private());
+    auto& fan = dynamic_cast<FanOutSubmitter&>(**made);
+    // Still private to the executor: it keeps asking visibility(), which counts failed windows.
+    CHECK(fan.is_private());
+    CHECK(fan.may_go_public());
 
+    CapturedLog log;
     const std::uint64_t nonce = keeper_nonce(anvil);
-    const auto h0 = chain_state(anvil).head;
-    const auto first = keeper_tx(anvil, nonce, /*underpriced=*/true);
-    REQUIRE(run_co(ioc, fan.submit(request_for(first, h0))).status == SubmitStatus::kAccepted);
-    CHECK_FALSE(in_public_pool(anvil, first.hash));
-    relay.mine();
-    CHECK(run_co(ioc, fan.visibility(first.hash, h0 + 1)) == Visibility::kExpired);
-    // The re-signed attempt goes public, loudly, after the alert.
-    const auto second = keeper_tx(anvil, nonce);
-    const auto r = run_co(ioc, fan.submit(request_for(second, h0 + 1)));
+    std::uint64_t head = chain_state(anvil).head;
+    // Two windows pass without inclusion (priced below the base fee): each is seen as kExpired
+    // through visibility(), the executor's path for a private submitter.
+    for (std::uint32_t window = 1; window <= 2; ++window) {
+        // Re-signed each window (a distinct hash), still below the base fee.
+        const auto attempt = sign_tx(key_of(kKeeperKey), nonce, kTraderAddress, {}, U256(window), U256(window), 21'000);
+        const auto sent = run_co(ioc, fan.submit(request_for(attempt, head)));
+        REQUIRE(sent.status == SubmitStatus::kAccepted);
+        CHECK(sent.accepted_by == std::vector<std::string>{"local"});
+        CHECK_FALSE(in_public_pool(anvil, attempt.hash));
+        relay.mine();
+        head = chain_state(anvil).head;
+        CHECK(run_co(ioc, fan.visibility(attempt.hash, head)) == Visibility::kExpired);
+        CHECK(fan.failed_windows(nonce) == window);
+        CHECK_FALSE(fan.went_public(attempt.hash));
+        if (window == 1) CHECK(alerts.empty());  // not before N failed windows
+    }
+    // The re-signed attempt: the alert fires (error), then the public fallback is used (warn).
+    const auto third = keeper_tx(anvil, nonce);
+    const auto r = run_co(ioc, fan.submit(request_for(third, head)));
     REQUIRE(r.status == SubmitStatus::kAccepted);
     CHECK(r.accepted_by == std::vector<std::string>{"public"});
     REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].nonce == nonce);
+    CHECK(alerts[0].failed_windows == 2);
     CHECK(alerts[0].falling_back_to_public);
-    CHECK(in_public_pool(anvil, second.hash));
-    CHECK(run_co(ioc, fan.visibility(second.hash, h0 + 1)) == Visibility::kPending);
+    CHECK(log.has(spdlog::level::err, "mev: ALERT: 2 private windows passed without inclusion for nonce"));
+    CHECK(log.has(spdlog::level::warn, "FALLING BACK TO THE PUBLIC MEMPOOL for tx " + to_hex(third.hash)));
+    CHECK(fan.went_public(third.hash));
+    CHECK(in_public_pool(anvil, third.hash));
+    CHECK(relay.held() == 0);  // the relay never got the public attempt
+    // Its visibility comes from the node (eth_getTransactionByHash), not from the relay's window:
+    // pending while the node holds it, unknown once the node dropped it, even far past the window.
+    CHECK(run_co(ioc, fan.visibility(third.hash, head + 10)) == Visibility::kPending);
+    rpc_result(anvil, "anvil_dropTransaction", "[\"" + to_hex(third.hash) + "\"]");
+    CHECK_FALSE(in_public_pool(anvil, third.hash));
+    CHECK(run_co(ioc, fan.visibility(third.hash, head + 10)) == Visibility::kUnknown);
+    CHECK(fan.failed_windows(nonce) == 2);  // a public attempt has no private window to fail
+    // The executor re-sends the same bytes: the fallback again, and it lands.
+    const auto again = run_co(ioc, fan.submit(request_for(third, head)));
+    CHECK(again.accepted_by == std::vector<std::string>{"public"});
+    rpc_result(anvil, "evm_mine");
+    CHECK(landed_in(anvil, third.hash));
+    CHECK(keeper_nonce(anvil) == nonce + 1);
 
     // Every relay unreachable: straight to the public mempool when allowed.
     MevSettings down = settings;
     down.alert_after_failures = 3;
     down.http.connect_timeout = std::chrono::milliseconds(200);
     down.relays = {{"down", ChannelKind::kPrivateRelay, "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/",
-                    "", {}, {}}};
+                    "", {}, {}, false}};
     auto fallback_only = make_submitter(down, deps);
     REQUIRE(fallback_only);
-    rpc_result(anvil, "evm_mine");
-    const auto third = keeper_tx(anvil, nonce + 1);
-    const auto r3 = run_co(ioc, (*fallback_only)->submit(request_for(third, chain_state(anvil).head)));
-    CHECK(r3.status == SubmitStatus::kAccepted);
-    CHECK(r3.accepted_by == std::vector<std::string>{"public"});
-    CHECK(in_public_pool(anvil, third.hash));
+    const auto fourth = keeper_tx(anvil, nonce + 1);
+    const auto r4 = run_co(ioc, (*fallback_only)->submit(request_for(fourth, chain_state(anvil).head)));
+    CHECK(r4.status == SubmitStatus::kAccepted);
+    CHECK(r4.accepted_by == std::vector<std::string>{"public"});
+    CHECK(in_public_pool(anvil, fourth.hash));
+    CHECK(log.has(spdlog::level::warn, "no private relay reachable"));
     pool.stop();
+}
+
+TEST_CASE("each relay gets its own preferences, and no window outlives the swap's deadline", "[integration][mev]") {
+    AnvilProcess anvil(no_mining());
+    auto gate = std::make_shared<ChainGate>();
+    LocalRelay a(relay_on(anvil, gate));
+    LocalRelay b(relay_on(anvil, gate));
+    asio::io_context ioc;
+    MevSettings settings;
+    settings.window_blocks = 25;
+    RelaySettings open{"open", ChannelKind::kPrivateRelay, a.url(), a.status_url(), {}, {}, false};
+    open.preferences = privacy_from({"calldata", "logs"}, {"flashbots", "Titan"}, true);
+    RelaySettings quiet{"quiet", ChannelKind::kPrivateRelay, b.url(), b.status_url(), {}, {}, false};
+    settings.relays = {open, quiet};
+    SubmitterDeps deps;
+    deps.executor = ioc.get_executor();
+    deps.reputation_key = rep_key();
+    deps.funds_address = *fixed_from_hex<Address>(kKeeperAddress);
+    auto made = make_submitter(settings, deps);
+    REQUIRE(made);
+
+    const auto head = chain_state(anvil).head;
+    const auto tx = keeper_tx(anvil, keeper_nonce(anvil));
+    // The default 120 s trade deadline: 10 blocks of 12 s, not the 25-block (300 s) window.
+    REQUIRE(run_co(ioc, (*made)->submit(request_for(tx, head, 120))).status == SubmitStatus::kAccepted);
+    const auto to_open = nlohmann::json::parse(a.received().at(0).body)["params"][0];
+    const auto to_quiet = nlohmann::json::parse(b.received().at(0).body)["params"][0];
+    CHECK(to_open["preferences"]["fast"] == true);
+    CHECK(to_open["preferences"]["privacy"]["hints"] == nlohmann::json::array({"calldata", "logs"}));
+    CHECK(to_open["preferences"]["privacy"]["builders"] == nlohmann::json::array({"flashbots", "Titan"}));
+    // The relay configured to reveal nothing shares only the hash, with no other relay's choices.
+    CHECK(to_quiet["preferences"].dump() == R"({"fast":false,"privacy":{"hints":["hash"]}})");
+    CHECK(to_open["maxBlockNumber"] == rpc::to_quantity(head + 10));
+    CHECK(to_quiet["maxBlockNumber"] == rpc::to_quantity(head + 10));
+    // Past the deadline's block the executor sees the window expired.
+    CHECK(run_co(ioc, (*made)->visibility(tx.hash, head + 9)) == Visibility::kPending);
+    CHECK(run_co(ioc, (*made)->visibility(tx.hash, head + 10)) == Visibility::kExpired);
 }

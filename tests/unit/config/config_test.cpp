@@ -1,3 +1,6 @@
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -428,6 +431,134 @@ hints = ["everything"]
           "test.toml: submit.reputation_keystore: must not be the funds keystore (keys.keystore)");
 }
 
+TEST_CASE("config: relay options: status_url, protect query, bundle simulation, window") {
+    const std::string priv = minimal() + "\n[submit]\nmode = \"private\"\n";
+    const std::string protect = minimal() + "\n[submit]\nmode = \"protect\"\nmax_block_window = 10\n";
+    const std::string bundle = minimal() + "\n[submit]\nmode = \"bundle\"\n";
+
+    const auto p = parse(protect + R"(
+[[submit.relays]]
+name = "protect"
+url = "https://rpc.flashbots.net/fast"
+kind = "protect"
+status_url = "https://protect.flashbots.net/tx/"
+query = { hint = ["hash", "logs"], builder = ["flashbots", "Titan"], refund = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc:90", originId = 7 }
+)");
+    INFO((p ? std::string() : p.error().to_string()));
+    REQUIRE(p.has_value());
+    CHECK(p->submit.max_block_window == 10);
+    const auto& r = p->submit.relays.at(0);
+    CHECK(r.status_url == std::optional<std::string>("https://protect.flashbots.net/tx/"));
+    using Q = std::vector<std::pair<std::string, std::string>>;
+    CHECK(r.query == Q{{"builder", "flashbots"},
+                       {"builder", "Titan"},
+                       {"hint", "hash"},
+                       {"hint", "logs"},
+                       {"originId", "7"},
+                       {"refund", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc:90"}});
+    CHECK_FALSE(r.simulate_bundles);
+
+    const auto b = parse(bundle + R"(
+[[submit.relays]]
+name = "titan"
+url = "https://rpc.titanbuilder.xyz"
+kind = "builder"
+simulate_bundles = true
+builders = ["Titan"]
+)");
+    REQUIRE(b.has_value());
+    CHECK(b->submit.relays.at(0).simulate_bundles);
+    CHECK_FALSE(b->submit.relays.at(0).status_url.has_value());
+
+    // Every option is checked where it is, naming the field.
+    CHECK(error_of(priv + R"(
+[[submit.relays]]
+name = "fb"
+url = "https://relay.flashbots.net"
+kind = "flashbots"
+query = { hint = ["hash"] }
+)") == "test.toml: submit.relays[0].query: only protect relays take query options");
+    CHECK(error_of(protect + R"(
+[[submit.relays]]
+name = "p"
+url = "https://rpc.flashbots.net"
+kind = "protect"
+query = { hint = ["everything"] }
+)") == "test.toml: submit.relays[0].query.hint: unknown hint 'everything'");
+    CHECK(error_of(protect + R"(
+[[submit.relays]]
+name = "p"
+url = "https://rpc.flashbots.net"
+kind = "protect"
+query = { hint = "full" }
+)") == "test.toml: submit.relays[0].query.hint: 'full' means full privacy only in hints; in query write hint = "
+       "[\"hash\"]");
+    CHECK(error_of(protect + R"(
+[[submit.relays]]
+name = "p"
+url = "https://rpc.flashbots.net"
+kind = "protect"
+hints = ["logs"]
+query = { hint = ["hash"] }
+)") == "test.toml: submit.relays[0].query.hint: set either hints or query.hint, not both");
+    CHECK(error_of(protect + R"(
+[[submit.relays]]
+name = "p"
+url = "https://rpc.flashbots.net"
+kind = "protect"
+query = { refund = 1.5 }
+)") == "test.toml: submit.relays[0].query.refund: expected a string, an integer, true/false or an array of "
+       "strings");
+    CHECK(error_of(protect + R"(
+[[submit.relays]]
+name = "p"
+url = "https://rpc.flashbots.net/?apikey=K&hint=calldata"
+kind = "protect"
+query = { hint = "hash" }
+)") == "test.toml: submit.relays[0].url: its query string sets 'hint' too: set it in one place (query)");
+    CHECK(error_of(priv + R"(
+[[submit.relays]]
+name = "fb"
+url = "https://relay.flashbots.net"
+kind = "flashbots"
+status_url = "ftp://status"
+)") == "test.toml: submit.relays[0].status_url: not an http(s) URL");
+    CHECK(error_of(priv + R"(
+[[submit.relays]]
+name = "fb"
+url = "https://relay.flashbots.net"
+kind = "flashbots"
+simulate_bundles = true
+)") == "test.toml: submit.relays[0].simulate_bundles: only bundles simulate (mode \"bundle\", or a relay of kind "
+       "builder)");
+    CHECK(error_of(bundle + R"(
+[[submit.relays]]
+name = "fb"
+url = "https://relay.flashbots.net"
+kind = "flashbots"
+hints = ["calldata"]
+)") == "test.toml: submit.relays[0].hints: bundles share no hints (leave empty, or [\"hash\"])");
+    CHECK(error_of(bundle + R"(
+[[submit.relays]]
+name = "t"
+url = "https://rpc.titanbuilder.xyz"
+kind = "builder"
+status_url = "https://status.example/"
+)") == "test.toml: submit.relays[0].status_url: builders have no status API for bundles");
+    // An explicit "" turns the default status API off.
+    const auto off = parse(priv + R"(
+[[submit.relays]]
+name = "fb"
+url = "https://relay.flashbots.net"
+kind = "flashbots"
+status_url = ""
+)");
+    REQUIRE(off.has_value());
+    CHECK(off->submit.relays.at(0).status_url == std::optional<std::string>(""));
+    CHECK(error_of(minimal() + "\n[submit]\nmax_block_window = 26\n") ==
+          "test.toml: submit.max_block_window: must be from 1 to 25 (relays cap a private window at 25 blocks)");
+}
+
 TEST_CASE("config: keys, journal and metrics rules") {
     std::string no_keys = kNetwork + kRpc + R"(
 [journal]
@@ -526,4 +657,65 @@ kind = "protect"
     CHECK(d.find("vault: 0x959922bE3CAee4b8Cd9a407cc3ac1C251C2007B1 lens 0x9A9f2CCfdE556A7E9Ff0848998Aa4a0CFD8863AE") !=
           std::string::npos);
     CHECK(d.find("policy: time_based interval=3600s") != std::string::npos);
+}
+
+// ---- [rpc.tls] ---------------------------------------------------------------------------------
+
+namespace {
+// A file in a fresh private directory, removed at scope exit.
+struct ScratchFile {
+    std::filesystem::path dir;
+    std::string path;
+    ScratchFile(const std::string& name, const std::string& content) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "keeper-config-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        dir = pattern;
+        path = (dir / name).string();
+        std::ofstream(path) << content;
+    }
+    ~ScratchFile() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+    ScratchFile(const ScratchFile&) = delete;
+    ScratchFile& operator=(const ScratchFile&) = delete;
+};
+// The shape of a PEM certificate is all the config checks; the transports parse it.
+const std::string kPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+}  // namespace
+
+TEST_CASE("rpc.tls.ca_file: applies to the https:// and wss:// transports; absent means the system store") {
+    const auto plain = parse(minimal());
+    REQUIRE(plain);
+    CHECK(plain->rpc.settings.http.tls.ca_file.empty());
+    CHECK(plain->rpc.settings.ws.tls.ca_file.empty());
+
+    ScratchFile ca("ca.pem", kPem);
+    const auto c = parse(minimal() + "[rpc.tls]\nca_file = \"" + ca.path + "\"\n");
+    REQUIRE(c);
+    CHECK(c->rpc.settings.http.tls.ca_file == ca.path);
+    CHECK(c->rpc.settings.ws.tls.ca_file == ca.path);
+    CHECK(describe(*c).find("tls: CA file " + ca.path + ", peer and host name verified") != std::string::npos);
+    CHECK(describe(*plain).find("tls: system trust store, peer and host name verified") != std::string::npos);
+}
+
+TEST_CASE("rpc.tls.ca_file: a bad path fails at start naming the field") {
+    ScratchFile not_pem("key.txt", "just text\n");
+    const std::string missing = (not_pem.dir / "missing.pem").string();
+    CHECK(error_of(minimal() + "[rpc.tls]\nca_file = \"" + missing + "\"\n") ==
+          "test.toml: rpc.tls.ca_file: no such file: " + missing);
+    CHECK(error_of(minimal() + "[rpc.tls]\nca_file = \"" + not_pem.dir.string() + "\"\n") ==
+          "test.toml: rpc.tls.ca_file: not a regular file: " + not_pem.dir.string());
+    CHECK(error_of(minimal() + "[rpc.tls]\nca_file = \"" + not_pem.path + "\"\n") ==
+          "test.toml: rpc.tls.ca_file: no PEM certificate (-----BEGIN CERTIFICATE-----) in " + not_pem.path);
+    CHECK(error_of(minimal() + "[rpc.tls]\nca_file = \"\"\n") == "test.toml: rpc.tls.ca_file: must not be empty");
+    // No way to switch verification off: unknown keys are errors.
+    CHECK(error_of(minimal() + "[rpc.tls]\ninsecure = true\n").find("test.toml: rpc.tls.insecure") == 0);
+}
+
+TEST_CASE("rpc.ws.close_timeout_ms: read, and must be positive") {
+    const auto c = parse(minimal() + "[rpc.ws]\nclose_timeout_ms = 250\n");
+    REQUIRE(c);
+    CHECK(c->rpc.settings.ws.close_timeout == std::chrono::milliseconds(250));
+    CHECK(error_of(minimal() + "[rpc.ws]\nclose_timeout_ms = 0\n") == "test.toml: rpc.ws.close_timeout_ms: must be positive");
 }

@@ -15,7 +15,7 @@ using submit::Visibility;
 namespace {
 MevSettings one_relay() {
     MevSettings s;
-    s.relays.push_back({"local", ChannelKind::kPrivateRelay, "http://127.0.0.1:1/", "", {}, {}});
+    s.relays.push_back({"local", ChannelKind::kPrivateRelay, "http://127.0.0.1:1/", "", {}, {}, false});
     return s;
 }
 }  // namespace
@@ -25,7 +25,9 @@ TEST_CASE("mainnet defaults to private submission with full privacy", "[mev]") {
     CHECK(s.mode == SubmitMode::kPrivate);
     REQUIRE(s.relays.size() == 1);
     CHECK(s.relays[0].kind == ChannelKind::kPrivateRelay);
-    CHECK(s.preferences.hints == std::vector<std::string>{"hash"});
+    CHECK(s.relays[0].preferences == PrivacyPreferences{});
+    CHECK(s.relays[0].preferences.hints == std::vector<std::string>{"hash"});
+    CHECK(s.relays[0].status_url == "https://protect.flashbots.net/tx/");
     CHECK_FALSE(s.public_fallback);
     CHECK(validate(s));
     CHECK(default_for_chain(31337).mode == SubmitMode::kPublic);
@@ -51,8 +53,18 @@ TEST_CASE("validation names the offending field", "[mev]") {
     s.relays[0].url = "ftp://x";
     CHECK(validate(s).error() == "relays[0].url: must start with http:// or https://");
     s = one_relay();
-    s.preferences.hints = {"calldata", "everything"};
-    CHECK(validate(s).error() == "preferences.hints: unknown hint 'everything'");
+    s.relays[0].preferences.hints = {"calldata", "everything"};
+    CHECK(validate(s).error() == "relays[0].preferences.hints: unknown hint 'everything'");
+    s = one_relay();
+    s.relays[0].simulate_bundles = true;
+    CHECK(validate(s).error() == "relays[0].simulate_bundles: only bundle relays simulate (eth_callBundle)");
+    s.relays[0].kind = ChannelKind::kBundle;
+    CHECK(validate(s));
+    s.relays[0].status_url = "https://status.example/";
+    CHECK(validate(s).error().rfind("relays[0].status_url: bundles have no status API", 0) == 0);
+    s = one_relay();
+    s.block_time_seconds = 0;
+    CHECK(validate(s).error() == "block_time_seconds: must be at least 1");
     s = one_relay();
     s.relays[0].query = {{"hint", "hash"}};
     CHECK(validate(s).error() == "relays[0].query: only protect endpoints take query options");
@@ -121,6 +133,49 @@ TEST_CASE("config hint lists map to relay preferences: none or full means only t
     CHECK(validate(s).error().rfind("relays[0].preferences.hints: empty", 0) == 0);
     s.relays[0].preferences = privacy_from({"hash"}, {"flashbots"}, false);
     CHECK(validate(s));
-    s.relays[0].kind = ChannelKind::kBundle;
-    CHECK(validate(s).error() == "relays[0].preferences: only private relays take preferences");
+    s.relays[0].kind = ChannelKind::kBundle;  // bundles take builders, nothing else
+    CHECK(validate(s));
+    s.relays[0].preferences = privacy_from({"calldata"}, {}, false);
+    CHECK(validate(s).error().rfind("relays[0].preferences.hints: bundles share no hints", 0) == 0);
+    s.relays[0].preferences = privacy_from({}, {}, true);
+    CHECK(validate(s).error() == "relays[0].preferences.fast: not available for bundles");
+}
+
+TEST_CASE("each relay keeps its own preferences and a protect relay gets them as its query", "[mev]") {
+    MevSettings s;
+    RelaySettings open_relay{"open", ChannelKind::kPrivateRelay, "http://127.0.0.1:1/", "", {}, {}, false};
+    open_relay.preferences = privacy_from({"calldata", "logs"}, {"Titan"}, true);
+    RelaySettings quiet{"quiet", ChannelKind::kPrivateRelay, "http://127.0.0.1:2/", "", {}, {}, false};
+    s.relays = {open_relay, quiet};
+    REQUIRE(validate(s));
+    CHECK(s.relays[1].preferences == PrivacyPreferences{});  // no hint of "open" reaches "quiet"
+
+    RelaySettings protect{"protect", ChannelKind::kProtect, "https://rpc.example/fast", "", {}, {}, false};
+    CHECK(protect_url(protect) == "https://rpc.example/fast?hint=hash");  // full privacy by default
+    protect.preferences = privacy_from({"calldata", "logs"}, {"flashbots", "Titan"}, true);
+    CHECK(protect_url(protect) ==
+          "https://rpc.example/fast?hint=calldata&hint=logs&builder=flashbots&builder=Titan&fast=true");
+    // Keys the operator set in query win over the preferences.
+    protect.query = {{"hint", "hash"}, {"refund", "0xabc:90"}};
+    CHECK(protect_url(protect) ==
+          "https://rpc.example/fast?hint=hash&refund=0xabc%3A90&builder=flashbots&builder=Titan&fast=true");
+    // Options in the URL (an API key, or the operator's own hint=) are kept and not duplicated.
+    protect.query = {};
+    protect.preferences = PrivacyPreferences{};
+    protect.url = "https://rpc.example/fast?apikey=K&hint=logs";
+    CHECK(protect_url(protect) == "https://rpc.example/fast?apikey=K&hint=logs");
+    protect.query = {{"hint", "hash"}};
+    s.relays = {protect};
+    CHECK(validate(s).error() == "relays[0].url: its query string sets 'hint' too: set it in one place (query)");
+}
+
+TEST_CASE("a private window never outlives the swap's deadline", "[mev]") {
+    // No deadline: the configured window.
+    CHECK(window_end(100, 25, 0, 12) == 125);
+    // The default 120 s trade deadline at 12 s blocks: 10 blocks, not 25 (300 s).
+    CHECK(window_end(100, 25, 120, 12) == 110);
+    CHECK(window_end(100, 25, 119, 12) == 109);  // block 110 would be ~120 s after the head: too late
+    CHECK(window_end(100, 5, 120, 12) == 105);   // a shorter window stays
+    CHECK(window_end(100, 25, 5, 12) == 101);    // at least the next block
+    CHECK(window_end(100, 0, 0, 12) == 101);
 }

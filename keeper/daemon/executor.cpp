@@ -82,6 +82,18 @@ std::string_view to_string(ExecuteOutcome o) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(ReplanOutcome o) noexcept {
+    switch (o) {
+        case ReplanOutcome::kResigned:
+            return "resigned";
+        case ReplanOutcome::kReleased:
+            return "released";
+        case ReplanOutcome::kSkipped:
+            return "skipped";
+    }
+    return "unknown";
+}
+
 Expected<void, std::string> validate(const ExecutorSettings& s) {
     if (s.chain_id == 0) return Unexpected(std::string("executor.chain_id: must be set"));
     if (s.machine.confirmations == 0)
@@ -159,10 +171,10 @@ ExecutorStats Executor::stats() const {
     return s;
 }
 
-std::vector<hedge::InFlightHedge> Executor::in_flight(const Address& vault) const {
+std::vector<hedge::InFlightHedge> Executor::in_flight(const Address& vault, std::optional<IntentId> exclude) const {
     std::vector<hedge::InFlightHedge> out;
     for (const auto& rec : open_) {
-        if (rec.decision.vault != vault) continue;
+        if (rec.decision.vault != vault || (exclude && rec.id == *exclude) || cancelling_.contains(rec.id)) continue;
         hedge::InFlightHedge h;
         h.buy_underlying = rec.decision.direction == journal::Direction::kBuy;
         h.amount_in = rec.decision.amount_in;
@@ -204,7 +216,7 @@ asio::awaitable<rpc::Result<Executor::NonceState>> Executor::plan_nonce() {
 
 asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     IntentId intent, AttemptKind kind, std::uint64_t nonce, const txm::Fees& fees, const journal::TxPayload& payload,
-    std::uint64_t head_number) {
+    const rpc::BlockHeader& head, CrashPoint after_journal) {
     UnsignedTransaction tx;
     tx.type = TransactionType::kDynamicFee;
     tx.chain_id = settings_.chain_id;
@@ -224,7 +236,8 @@ asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     if (!stx) co_return Unexpected("signing failed: " + std::string(to_string(stx.error())));
     auto attempt = journal_.insert_attempt(intent, kind, *stx, now_unix());
     if (!attempt) co_return Unexpected("journal: " + attempt.error().message);
-    crash_if(CrashPoint::kAfterJournal);
+    if (kind == AttemptKind::kCancel) cancelling_.insert(intent);
+    crash_if(after_journal);
 
     Sent sent;
     sent.attempt = *attempt;
@@ -232,7 +245,12 @@ asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     req.raw = stx->encode();
     req.tx_hash = stx->hash();
     req.nonce = nonce;
-    req.head_number = head_number;
+    req.head_number = head.number;
+    // A private window never outlives the swap's deadline (a cancel has none: the channel's window).
+    if (kind == AttemptKind::kIntent) {
+        if (auto rec = journal_.intent(intent); rec && rec->decision.deadline != 0)
+            req.seconds_to_deadline = rec->decision.deadline > head.timestamp ? rec->decision.deadline - head.timestamp : 1;
+    }
     sent.tx_hash = req.tx_hash;
     sent.result = co_await submitter_.submit(req);
     ++stats_.sent;
@@ -245,7 +263,7 @@ asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     // higher fees, instead of re-sending bytes the node refuses.
     if (sent.result.status != submit::SubmitStatus::kUnavailable) {
         if (sent.result.status == submit::SubmitStatus::kAccepted) crash_if(CrashPoint::kAfterSend);
-        if (auto ok = journal_.mark_broadcast(sent.attempt, head_number); !ok)
+        if (auto ok = journal_.mark_broadcast(sent.attempt, head.number); !ok)
             spdlog::error("executor: attempt {}: journaling the broadcast: {}", sent.attempt, ok.error().message);
         crash_if(CrashPoint::kAfterBroadcast);
     }
@@ -290,7 +308,7 @@ asio::awaitable<void> Executor::fill_gaps(const std::vector<std::uint64_t>& gaps
         }
         if (filler->state != IntentState::kCreated || !filler->payload) continue;  // already signed earlier
         auto sent = co_await sign_and_send(filler->id, AttemptKind::kCancel, nonce, quote->fees, *filler->payload,
-                                           head.number);
+                                           head);
         if (!sent) {
             spdlog::error("executor: nonce gap {}: {}", nonce, sent.error());
             continue;
@@ -434,7 +452,7 @@ asio::awaitable<ExecuteResult> Executor::execute(const hedge::HedgePlan& plan, c
     }
     res.nonce = nonces->next;
 
-    auto sent = co_await sign_and_send(*id, AttemptKind::kIntent, nonces->next, res.fees, payload, head.number);
+    auto sent = co_await sign_and_send(*id, AttemptKind::kIntent, nonces->next, res.fees, payload, head);
     if (!sent) {
         // Nothing journaled as signed: the state machine signs it again at the next head.
         res.detail = sent.error();
@@ -464,12 +482,16 @@ asio::awaitable<ExecuteResult> Executor::execute(const hedge::HedgePlan& plan, c
 // ---- on_head --------------------------------------------------------------------------------------
 
 asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
+    awaiting_.clear();  // rebuilt below from this head's picture
     co_await submitter_.on_head(head.number);
     auto views = journal_.in_flight(settings_.chain_id, sender_);
     if (!views) {
         spdlog::error("executor: reading intents in flight: {}", views.error().message);
         co_return;
     }
+    cancelling_.clear();
+    for (const auto& v : *views)
+        if (!v.attempts.empty() && v.attempts.back().kind == AttemptKind::kCancel) cancelling_.insert(v.id);
     const std::uint64_t from =
         head.number > settings_.reorg_watch_blocks ? head.number - settings_.reorg_watch_blocks : 0;
     auto ended = journal_.ended_since(settings_.chain_id, sender_, from);
@@ -575,27 +597,59 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
     std::vector<txm::Action> deep = txm::evaluate(*ended, obs, settings_.machine);
     actions.insert(actions.end(), std::make_move_iterator(deep.begin()), std::make_move_iterator(deep.end()));
     for (const txm::Action& action : actions) co_await apply(action, *views, head);
+    // Trades whose private window passed: the vault and revision the keeper re-plans from.
+    for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+        auto rec = journal_.intent(it->intent);
+        if (!rec) {
+            spdlog::error("executor: intent {}: {}", it->intent, rec.error().message);
+            it = awaiting_.erase(it);
+            continue;
+        }
+        it->vault = rec->decision.vault;
+        it->revision = rec->revision;
+        spdlog::info("executor: intent {} nonce {} revision {}: private window missed ({} so far), awaiting re-plan",
+                     it->intent, it->nonce, it->revision, it->missed_windows);
+        ++it;
+    }
+    std::sort(awaiting_.begin(), awaiting_.end(),
+              [](const ReplanRequest& a, const ReplanRequest& b) { return a.nonce < b.nonce; });
     refresh();
+}
+
+std::vector<ReplanRequest> Executor::awaiting_replan() const {
+    return awaiting_;
+}
+
+std::vector<ReplanRequest> Executor::awaiting_replan(const Address& vault) const {
+    std::vector<ReplanRequest> out;
+    for (const auto& r : awaiting_)
+        if (r.vault == vault) out.push_back(r);
+    return out;
 }
 
 std::vector<txm::Action> Executor::private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,
                                                   bool newest_pending, std::uint64_t head_timestamp) {
     if (view.attempts.empty() || txm::is_terminal(view.state)) return actions;
     const txm::AttemptView& newest = view.attempts.back();
-    // An expired trade is never re-signed as a trade: its nonce is consumed by a cancel.
+    // A trade whose window passed is re-planned by the keeper (replan()), never re-signed as it
+    // was; while trading is halted nothing is re-planned and its nonce is released by a cancel.
+    const bool replan_trade = newest.kind == AttemptKind::kIntent && !halted_;
     const bool expired_trade = head_timestamp > view.deadline && newest.kind == AttemptKind::kIntent;
-    const bool as_cancel = expired_trade || newest.kind == AttemptKind::kCancel;
+    const bool as_cancel = expired_trade || newest.kind == AttemptKind::kCancel || halted_;
     std::vector<txm::Action> out;
     bool resign = false;
+    bool awaiting = false;
     for (txm::Action& a : actions) {
         if (const auto* b = std::get_if<txm::Broadcast>(&a); b && b->reason == txm::BroadcastReason::kDropped) {
             // The window passed (or the relay failed / cancelled / forgot it): the same bytes
-            // cannot be trusted to land; re-sign at the same nonce with fresh fees.
-            if (as_cancel)
+            // cannot be trusted to land.
+            resign = true;
+            if (replan_trade)
+                awaiting = true;
+            else if (as_cancel)
                 out.emplace_back(txm::SignCancel{view.id, newest.nonce, newest.fees});
             else
                 out.emplace_back(txm::SignReplacement{view.id, newest.nonce, newest.fees});
-            resign = true;
             continue;
         }
         if (const auto* al = std::get_if<txm::Alert>(&a);
@@ -608,6 +662,10 @@ std::vector<txm::Action> Executor::private_actions(const txm::IntentView& view, 
             if (newest_pending && !(expired_trade && is_cancel)) continue;
             if (!newest_pending) {
                 resign = true;
+                if (replan_trade) {
+                    awaiting = true;
+                    continue;
+                }
                 if (as_cancel && !is_cancel) {
                     out.emplace_back(txm::SignCancel{view.id, newest.nonce, newest.fees});
                     continue;
@@ -616,13 +674,14 @@ std::vector<txm::Action> Executor::private_actions(const txm::IntentView& view, 
         }
         out.push_back(std::move(a));
     }
+    if (awaiting) awaiting_.push_back(ReplanRequest{view.id, Address{}, newest.nonce, 0, view.attempts.size()});
     if (resign) {
         const auto missed = view.attempts.size();
         if (missed >= settings_.private_alert_after_windows && private_missed_alerted_.insert(view.id).second)
             alert("private_window_missed", view.id,
                   std::to_string(missed) + " private windows through " + std::string(submitter_.name()) +
                       " passed without inclusion at nonce " + std::to_string(newest.nonce) +
-                      ": still re-signing at that nonce");
+                      (replan_trade ? ": re-planning at that nonce" : ": still re-signing at that nonce"));
     }
     return out;
 }
@@ -694,7 +753,7 @@ asio::awaitable<void> Executor::sign_new(IntentId intent, const rpc::BlockHeader
             co_return;
         }
     }
-    auto sent = co_await sign_and_send(intent, AttemptKind::kIntent, nonce, quote->fees, *rec->payload, head.number);
+    auto sent = co_await sign_and_send(intent, AttemptKind::kIntent, nonce, quote->fees, *rec->payload, head);
     if (!sent) spdlog::error("executor: intent {}: {}", intent, sent.error());
 }
 
@@ -735,7 +794,7 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
         if (auto r = txm::replacement_fees(current->fees, quote->fees, settings_.machine.bump)) fees = *r;
     }
     const journal::TxPayload payload = rec->payload.value_or(journal::TxPayload{});
-    auto sent = co_await sign_and_send(intent, kind, nonce, fees, payload, head.number);
+    auto sent = co_await sign_and_send(intent, kind, nonce, fees, payload, head);
     if (!sent) {
         spdlog::error("executor: intent {}: {}", intent, sent.error());
         co_return;
@@ -762,6 +821,181 @@ asio::awaitable<void> Executor::resend(txm::AttemptId attempt, const Bytes& raw,
     if (result.status == submit::SubmitStatus::kUnavailable) co_return;  // same bytes again next head
     if (auto ok = journal_.mark_broadcast(attempt, head.number); !ok)
         spdlog::error("executor: attempt {}: journaling the broadcast: {}", attempt, ok.error().message);
+}
+
+// ---- re-plan (private windows) -----------------------------------------------------------------
+
+asio::awaitable<ReplanResult> Executor::replan(IntentId intent, const hedge::HedgePlan& plan,
+                                               const rpc::BlockHeader& head) {
+    ReplanResult res;
+    res.intent = intent;
+    auto it = std::find_if(awaiting_.begin(), awaiting_.end(), [&](const ReplanRequest& r) { return r.intent == intent; });
+    if (it == awaiting_.end()) {
+        res.detail = "intent " + std::to_string(intent) + " is not awaiting a re-plan";
+        co_return res;
+    }
+    const ReplanRequest request = *it;
+    awaiting_.erase(it);  // one re-plan per missed window; the next on_head() decides again
+    res.nonce = request.nonce;
+    res.revision = request.revision;
+    auto rec = journal_.intent(intent);
+    if (!rec) {
+        res.detail = "journal: " + rec.error().message;
+        co_return res;
+    }
+    if (txm::is_terminal(rec->state) || rec->nonce != std::optional<std::uint64_t>(request.nonce)) {
+        res.detail = "intent is " + std::string(to_string(rec->state)) + ": nothing to re-plan";
+        co_return res;
+    }
+    if (halted_) co_return co_await release_nonce(*rec, "trading halted", head);
+    if (plan.reason != hedge::PlanReason::kTrade || !plan.trade) {
+        std::string why = "re-plan: no trade (" + std::string(hedge::to_string(plan.reason));
+        if (!plan.detail.empty()) why += ": " + plan.detail;
+        co_return co_await release_nonce(*rec, why + ")", head);
+    }
+    if (plan.idempotency_key.empty()) {
+        res.detail = "re-plan has no idempotency key";
+        co_return res;
+    }
+    const hedge::RebalanceParams& trade = *plan.trade;
+    if (trade.deadline <= head.timestamp)
+        co_return co_await release_nonce(*rec,
+                                         "re-plan: trade deadline " + std::to_string(trade.deadline) +
+                                             " is not after the head's timestamp " + std::to_string(head.timestamp),
+                                         head);
+
+    const Address vault = rec->decision.vault;
+    const Bytes calldata = chain::encode_rebalance(trade);
+    rpc::CallRequest req;
+    req.from = sender_;
+    req.to = vault;
+    req.data = calldata;
+    auto sim = co_await pool_.call(rpc::eth::call(req, rpc::BlockTag::kPending));
+    if (sim) {
+        auto gas = co_await pool_.call_as(rpc::eth::estimate_gas(req), rpc::decode_u64);
+        if (gas)
+            res.gas_estimate = *gas;
+        else
+            sim = Unexpected(std::move(gas).error());
+    }
+    if (!sim) {
+        const rpc::Error& e = sim.error();
+        if (e.code == rpc::Errc::kRpc && e.rpc && e.rpc->is_revert()) {
+            ++stats_.simulation_reverts;
+            const Bytes revert = e.rpc->revert_data().value_or(Bytes());
+            std::string why = "re-plan simulation reverted: " + chain::describe_revert(revert);
+            co_return co_await release_nonce(*rec, std::move(why), head);
+        }
+        res.detail = "re-plan simulation failed, retried at the next head: " + e.describe();
+        co_return res;
+    }
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    if (!quote) {
+        if (quote.error().code != FeeErrc::kRpc)
+            alert("unpriceable", intent,
+                  "cannot re-sign at nonce " + std::to_string(request.nonce) + ": " + quote.error().message);
+        res.detail = "fees: " + quote.error().message;
+        co_return res;
+    }
+    res.fees = quote->fees;
+
+    journal::Decision decision;
+    decision.vault = vault;
+    decision.direction = trade.buy_underlying ? journal::Direction::kBuy : journal::Direction::kSell;
+    decision.amount_in = trade.amount_in;
+    decision.min_amount_out = trade.min_amount_out;
+    decision.deadline = std::min(trade.deadline, head.timestamp + settings_.intent_ttl_seconds);
+    const journal::TxPayload payload{vault, calldata, U256(0),
+                                     res.gas_estimate * (100 + settings_.gas_limit_margin_percent) / 100};
+    auto revision = journal_.revise_intent(intent, rec->revision, decision, payload, plan.idempotency_key, now_unix());
+    if (!revision) {
+        res.detail = "journal: " + revision.error().message;
+        co_return res;
+    }
+    res.revision = *revision;
+    crash_if(CrashPoint::kAfterReplanRevise);
+
+    // The superseded trade: withdrawn where the channel allows (its window passed anyway).
+    if (auto view = journal_.intent_view(intent); view && !view->attempts.empty() &&
+                                                  view->attempts.back().kind == AttemptKind::kIntent)
+        (void)co_await submitter_.cancel(view->attempts.back().tx_hash);
+
+    auto sent = co_await sign_and_send(intent, AttemptKind::kIntent, request.nonce, res.fees, payload, head,
+                                       CrashPoint::kAfterReplanJournal);
+    if (!sent) {
+        res.detail = sent.error();
+        refresh();
+        co_return res;
+    }
+    ++stats_.replanned;
+    ++stats_.resigned_private;
+    res.outcome = ReplanOutcome::kResigned;
+    res.tx_hash = sent->tx_hash;
+    res.detail = "re-planned as revision " + std::to_string(*revision) + " at nonce " + std::to_string(request.nonce) +
+                 ": " + std::string(submit::to_string(sent->result.status)) +
+                 (sent->result.detail.empty() ? "" : ": " + sent->result.detail);
+    spdlog::info("executor: intent {} {}", intent, res.detail);
+    refresh();
+    co_return res;
+}
+
+asio::awaitable<ReplanResult> Executor::release(IntentId intent, std::string why, const rpc::BlockHeader& head) {
+    ReplanResult res;
+    res.intent = intent;
+    auto it = std::find_if(awaiting_.begin(), awaiting_.end(), [&](const ReplanRequest& r) { return r.intent == intent; });
+    if (it == awaiting_.end()) {
+        res.detail = "intent " + std::to_string(intent) + " is not awaiting a re-plan";
+        co_return res;
+    }
+    awaiting_.erase(it);
+    auto rec = journal_.intent(intent);
+    if (!rec) {
+        res.detail = "journal: " + rec.error().message;
+        co_return res;
+    }
+    if (txm::is_terminal(rec->state) || !rec->nonce) {
+        res.detail = "intent is " + std::string(to_string(rec->state)) + ": nothing to release";
+        co_return res;
+    }
+    co_return co_await release_nonce(*rec, std::move(why), head);
+}
+
+asio::awaitable<ReplanResult> Executor::release_nonce(const journal::IntentRecord& rec, std::string why,
+                                                      const rpc::BlockHeader& head) {
+    ReplanResult res;
+    res.intent = rec.id;
+    res.nonce = rec.nonce.value_or(0);
+    res.revision = rec.revision;
+    auto quote = co_await fetch_fees(pool_, settings_.fees);
+    if (!quote) {
+        alert("unpriceable", rec.id, "cannot release nonce " + std::to_string(res.nonce) + ": " + quote.error().message);
+        res.detail = "fees: " + quote.error().message;
+        co_return res;
+    }
+    res.fees = quote->fees;
+    if (auto view = journal_.intent_view(rec.id); view && !view->attempts.empty() &&
+                                                  view->attempts.back().kind == AttemptKind::kIntent) {
+        const Hash32 old_hash = view->attempts.back().tx_hash;
+        const bool withdrawn = co_await submitter_.cancel(old_hash);
+        spdlog::info("executor: intent {}: trade {} {} at {}", rec.id, short_hash(old_hash),
+                     withdrawn ? "withdrawn" : "not withdrawable", submitter_.name());
+    }
+    const journal::TxPayload self_transfer;  // a cancel signs a 0-value transfer to the sender
+    auto sent = co_await sign_and_send(rec.id, AttemptKind::kCancel, res.nonce, res.fees, self_transfer, head,
+                                       CrashPoint::kAfterReplanJournal);
+    if (!sent) {
+        res.detail = sent.error();
+        refresh();
+        co_return res;
+    }
+    ++stats_.cancelled;
+    ++stats_.replan_released;
+    res.outcome = ReplanOutcome::kReleased;
+    res.tx_hash = sent->tx_hash;
+    res.detail = why + "; nonce " + std::to_string(res.nonce) + " released by a cancel";
+    spdlog::info("executor: intent {}: {}", rec.id, res.detail);
+    refresh();
+    co_return res;
 }
 
 }  // namespace keeper::daemon

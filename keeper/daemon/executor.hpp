@@ -17,13 +17,41 @@
 //                 persisted (keeper_state "halted") and survives restarts until cleared.
 //                 Private submitters (submitter.is_private()): the public node never sees a
 //                 pending private transaction, so "known" comes from submitter.visibility():
-//                 kPending waits for the window (no fee bump while a relay holds it); kExpired,
-//                 kFailed, kCancelled and kUnknown with no receipt re-sign the journaled payload
-//                 (or the cancel) at the SAME nonce with fresh fees from the fee oracle (no
-//                 replacement rule: no mempool holds the old bytes), and after
-//                 private_alert_after_windows missed windows an alert fires (once per intent).
-//                 An expired intent is withdrawn at the relay, then cancelled at its nonce.
+//                 kPending waits for the window (no fee bump while a relay holds it). kExpired,
+//                 kFailed, kCancelled and kUnknown with no receipt: the window passed.
+//                   - a trade is not re-signed as it was (its amount, oracle-bounded minimum out
+//                     and deadline were priced at an older head): the intent is marked
+//                     "awaiting re-plan" (awaiting_replan()), and the keeper loop, after its
+//                     collect, runs the planner for that vault with the intent no longer
+//                     counted in flight and hands the fresh plan to replan() (below);
+//                   - a cancel (or anything while trading is halted) is re-signed as a cancel
+//                     at the same nonce with fresh fees.
+//                 No replacement rule applies (no mempool holds the old bytes): fees are the fee
+//                 oracle's fresh price. After private_alert_after_windows missed windows an
+//                 alert fires (once per intent). A trade whose deadline passes while a relay
+//                 still holds it is withdrawn at the relay, then cancelled at its nonce.
 //                 Nonces never come from the node's "pending" count for private submitters.
+// replan(intent, plan, head): the fresh plan for an intent awaiting re-plan.
+//                 Trade: calldata from the new plan (amount, min out from the new oracle
+//                 price, new deadline, price limit) -> eth_call simulation -> eth_estimateGas
+//                 -> fees -> journal.revise_intent() (same intent, same idempotency key, same
+//                 reserved nonce; decision and payload at revision + 1, the superseded one
+//                 archived) -> sign at the SAME nonce -> journal the attempt -> submit. The old
+//                 attempts can never land with it: they share the nonce, their windows passed,
+//                 and the newest is withdrawn at the relay first.
+//                 No trade (inside the band now, stale oracle, paused, a reverting simulation,
+//                 halted ...): the nonce is released by a 0-value self-transfer cancel at that
+//                 nonce through the same submitter, and the intent ends cancelled when it is
+//                 mined. (Handing the held nonce to the next intent instead would need the
+//                 reservation moved between intents while a relay may still hold the old
+//                 bytes; a cancel keeps one intent per nonce and the journal's invariants.)
+//                 Crash safety: every step is journaled before anything is sent. A crash
+//                 before revise_intent leaves the old revision: the next head finds the window
+//                 passed and re-plans again. A crash after it, before the attempt is
+//                 journaled, leaves nothing signed at the new revision: the window is still
+//                 passed, the next head re-plans again (revision + 2). A crash after the
+//                 attempt is journaled re-sends its identical bytes (resume). At every instant
+//                 the intent holds its nonce: exactly one transaction lands there, no gap.
 // start(head):    the persisted halt, nonce sync (the chain ahead of the journal: the key was used
 //                 elsewhere -> fast-forward + alert; gaps below the journal's highest nonce ->
 //                 filled with no-op self-transfers), then one on_head() that resumes whatever
@@ -69,6 +97,8 @@ enum class CrashPoint : std::uint8_t {
     kAfterJournal,    // the signed attempt is committed, nothing sent
     kAfterSend,       // the submitter accepted it, "broadcast" not yet journaled
     kAfterBroadcast,  // sent and journaled as broadcast
+    kAfterReplanRevise,   // replan(): the fresh decision journaled (revise_intent), nothing signed
+    kAfterReplanJournal,  // replan(): the re-planned attempt committed at the held nonce, nothing sent
 };
 inline constexpr int kCrashExitCode = 86;
 
@@ -128,6 +158,8 @@ struct ExecutorStats {
     std::uint64_t sent{0};                // first sends of newly signed attempts
     std::uint64_t bumped{0};              // fee-bumped replacements signed
     std::uint64_t resigned_private{0};    // private attempts re-signed at their nonce after a missed window
+    std::uint64_t replanned{0};           // private trades re-planned and signed at their held nonce
+    std::uint64_t replan_released{0};     // held nonces released by a cancel because the re-plan said no trade
     std::uint64_t cancelled{0};           // cancels signed (expired intents)
     std::uint64_t rebroadcast{0};         // identical bytes re-sent (restart recovery, dropped)
     std::uint64_t gap_fills{0};
@@ -135,6 +167,33 @@ struct ExecutorStats {
     std::uint64_t receipts_reorged{0};
     std::uint64_t alerts{0};
     bool halted{false};
+};
+
+/// An intent whose private window passed: the keeper re-plans its vault (see the file comment).
+struct ReplanRequest {
+    txm::IntentId intent{0};
+    Address vault;
+    std::uint64_t nonce{0};
+    std::uint32_t revision{0};       // the intent's current decision revision
+    std::size_t missed_windows{0};   // attempts signed so far, all missed
+};
+
+enum class ReplanOutcome : std::uint8_t {
+    kResigned,  // the fresh plan trades: journaled as the next revision, signed at the held nonce, sent
+    kReleased,  // no trade now: a cancel at the held nonce was signed and sent
+    kSkipped,   // nothing signed (not awaiting a re-plan, node or journal failure): retried at the next head
+};
+[[nodiscard]] std::string_view to_string(ReplanOutcome o) noexcept;
+
+struct ReplanResult {
+    ReplanOutcome outcome{ReplanOutcome::kSkipped};
+    txm::IntentId intent{0};
+    std::uint64_t nonce{0};
+    std::uint32_t revision{0};  // the intent's revision after the call
+    std::optional<Hash32> tx_hash;
+    std::uint64_t gas_estimate{0};
+    txm::Fees fees;
+    std::string detail;
 };
 
 class Executor {
@@ -150,8 +209,24 @@ public:
     /// retried at the next head; nothing here throws on node or journal errors.
     asio::awaitable<void> on_head(const rpc::BlockHeader& head);
 
+    /// Intents whose private window passed at the last on_head(), to re-plan before anything
+    /// else is decided for their vault (all vaults, or one), lowest nonce first.
+    [[nodiscard]] std::vector<ReplanRequest> awaiting_replan() const;
+    [[nodiscard]] std::vector<ReplanRequest> awaiting_replan(const Address& vault) const;
+    /// The fresh plan for an intent awaiting re-plan, decided at `head` with that intent not
+    /// counted in flight (see the file comment). A plan without a trade releases the nonce.
+    [[nodiscard]] asio::awaitable<ReplanResult> replan(txm::IntentId intent, const hedge::HedgePlan& plan,
+                                                       const rpc::BlockHeader& head);
+    /// Releases the held nonce of an intent awaiting re-plan with a cancel (e.g. its vault is
+    /// no longer configured, so no plan can be made); `why` is logged.
+    [[nodiscard]] asio::awaitable<ReplanResult> release(txm::IntentId intent, std::string why,
+                                                        const rpc::BlockHeader& head);
+
     /// Hedges of `vault` sent but not final: buys count their minimum output, sells their input.
-    [[nodiscard]] std::vector<hedge::InFlightHedge> in_flight(const Address& vault) const;
+    /// Intents whose newest attempt is a cancel do not count (their trade is not coming: its
+    /// deadline or window passed); nor does `exclude` (the intent being re-planned).
+    [[nodiscard]] std::vector<hedge::InFlightHedge> in_flight(const Address& vault,
+                                                              std::optional<txm::IntentId> exclude = {}) const;
     [[nodiscard]] bool halted() const noexcept { return halted_; }
     /// Why trading halted, as persisted.
     [[nodiscard]] const std::optional<std::string>& halt_reason() const noexcept { return halt_reason_; }
@@ -182,7 +257,12 @@ private:
     asio::awaitable<Expected<Sent, std::string>> sign_and_send(txm::IntentId intent, txm::AttemptKind kind,
                                                                std::uint64_t nonce, const txm::Fees& fees,
                                                                const journal::TxPayload& payload,
-                                                               std::uint64_t head_number);
+                                                               const rpc::BlockHeader& head,
+                                                               CrashPoint after_journal = CrashPoint::kAfterJournal);
+    /// The cancel of replan()/release(): withdraws the newest trade at the relay, signs a
+    /// self-transfer at the held nonce with fresh fees, sends it.
+    asio::awaitable<ReplanResult> release_nonce(const journal::IntentRecord& rec, std::string why,
+                                                const rpc::BlockHeader& head);
     asio::awaitable<void> apply(const txm::Action& action, const std::vector<txm::IntentView>& views,
                                 const rpc::BlockHeader& head);
     asio::awaitable<void> sign_new(txm::IntentId intent, const rpc::BlockHeader& head);
@@ -215,6 +295,8 @@ private:
     std::deque<AlertEvent> alerts_;
     std::set<txm::IntentId> deep_reorg_alerted_;
     std::set<txm::IntentId> private_missed_alerted_;
+    std::vector<ReplanRequest> awaiting_;  // rebuilt by every on_head(); replan() consumes entries
+    std::set<txm::IntentId> cancelling_;    // open intents whose newest attempt is a cancel: no hedge coming
 };
 
 }  // namespace keeper::daemon

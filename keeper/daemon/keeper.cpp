@@ -1,4 +1,5 @@
 #include "keeper/daemon/keeper.hpp"
+#include "keeper/daemon/submit_config.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -96,8 +97,8 @@ struct Keeper::Metrics {
                                    {"vault"})),
           intents(r.gauge("keeper_tx_intents", "Journaled hedge intents, by state.", {"state"})),
           tx_events(r.counter("keeper_tx_events_total",
-                              "Transaction manager events: sent, bumped, resigned_private, cancelled, rebroadcast, "
-                              "gap_fill, nonce_fast_forward, receipt_reorged, alert.",
+                              "Transaction manager events: sent, bumped, resigned_private, cancelled, replanned, "
+                              "replan_released, rebroadcast, gap_fill, nonce_fast_forward, receipt_reorged, alert.",
                               {"event"})),
           rpc_requests(r.counter("keeper_rpc_requests_total", "HTTP round trips, by endpoint.", {"endpoint"})),
           rpc_failures(r.counter("keeper_rpc_failures_total", "Transport or protocol failures, by endpoint.",
@@ -156,6 +157,8 @@ struct Keeper::Metrics {
         advance(tx_events.labels({"bumped"}), executor_seen.bumped, ex.bumped);
         advance(tx_events.labels({"resigned_private"}), executor_seen.resigned_private, ex.resigned_private);
         advance(tx_events.labels({"cancelled"}), executor_seen.cancelled, ex.cancelled);
+        advance(tx_events.labels({"replanned"}), executor_seen.replanned, ex.replanned);
+        advance(tx_events.labels({"replan_released"}), executor_seen.replan_released, ex.replan_released);
         advance(tx_events.labels({"rebroadcast"}), executor_seen.rebroadcast, ex.rebroadcast);
         advance(tx_events.labels({"gap_fill"}), executor_seen.gap_fills, ex.gap_fills);
         advance(tx_events.labels({"nonce_fast_forward"}), executor_seen.nonce_fast_forwards, ex.nonce_fast_forwards);
@@ -288,9 +291,19 @@ asio::awaitable<void> Keeper::step(const rpc::HeadEvent& event) {
     last_collect_failed_ = false;
     last_collect_error_.clear();
 
-    // 4. Decide and execute, vault by vault.
+    // 4. Decide and execute, vault by vault. A vault with a private trade whose window passed
+    //    re-plans that trade at its held nonce instead of deciding a new one.
     for (const hedge::VaultSnapshot& snapshot : *snapshots) {
-        co_await decide_and_execute(snapshot, head, head_seen);
+        const std::vector<ReplanRequest> missed = executor_.awaiting_replan(snapshot.vault);
+        if (missed.empty())
+            co_await decide_and_execute(snapshot, head, head_seen);
+        else
+            for (const ReplanRequest& request : missed) co_await replan(snapshot, request, head, head_seen);
+    }
+    // A missed trade of a vault no longer collected cannot be re-planned: release its nonce.
+    for (const ReplanRequest& request : executor_.awaiting_replan()) {
+        const ReplanResult released = co_await executor_.release(request.intent, "vault not collected", head);
+        log_replan(request, released);
     }
     update_part_metrics();
     if (metrics_)
@@ -330,6 +343,45 @@ asio::awaitable<void> Keeper::decide_and_execute(const hedge::VaultSnapshot& sna
         decision.execution = std::move(result);
     }
     if (observer_) observer_(decision);
+}
+
+asio::awaitable<void> Keeper::replan(const hedge::VaultSnapshot& snapshot, const ReplanRequest& request,
+                                     const rpc::BlockHeader& head, std::chrono::steady_clock::time_point head_seen) {
+    // The missed trade no longer counts in flight (it cannot land any more); the others do. A
+    // re-plan renews a decision that already passed the policy's pacing and adds no trade
+    // (one nonce, one transaction): the time since the last trade does not hold it back.
+    const std::vector<hedge::InFlightHedge> in_flight = executor_.in_flight(snapshot.vault, request.intent);
+    DecisionEvent decision;
+    decision.block_number = head.number;
+    decision.vault = snapshot.vault;
+    decision.head_seen = head_seen;
+    decision.plan = hedge::plan(snapshot, in_flight, settings_.planner, std::numeric_limits<double>::infinity(),
+                                settings_.chain_id);
+    ++stats_.decisions;
+    ++stats_.replans;
+    last_decision_unix_ = static_cast<std::uint64_t>(unix_now());
+    log_decision(snapshot, decision.plan);
+    if (metrics_) metrics_->on_decision(snapshot, decision.plan);
+    ReplanResult result = co_await executor_.replan(request.intent, decision.plan, head);
+    log_replan(request, result);
+    if (result.outcome == ReplanOutcome::kResigned) last_trade_at_[snapshot.vault] = head.timestamp;
+    decision.replanned = request;
+    decision.replan = std::move(result);
+    if (observer_) observer_(decision);
+}
+
+void Keeper::log_replan(const ReplanRequest& request, const ReplanResult& result) const {
+    ops::log_event(result.outcome == ReplanOutcome::kSkipped ? spdlog::level::warn : spdlog::level::info, "replan",
+                   {{"vault", address_text(request.vault)},
+                    {"intent", request.intent},
+                    {"nonce", request.nonce},
+                    {"missed_windows", request.missed_windows},
+                    {"outcome", to_string(result.outcome)},
+                    {"revision", result.revision},
+                    {"tx", result.tx_hash ? to_hex(*result.tx_hash) : std::string("-")},
+                    {"max_fee", to_dec(result.fees.max_fee_per_gas)},
+                    {"priority_fee", to_dec(result.fees.max_priority_fee_per_gas)},
+                    {"detail", result.detail}});
 }
 
 void Keeper::log_decision(const hedge::VaultSnapshot& snapshot, const hedge::HedgePlan& plan) const {
@@ -462,7 +514,8 @@ ExecutorSettings executor_settings(const config::KeeperConfig& c) {
 }
 
 /// The executor's crash hook for the SIGKILL tests: KEEPER_TEST_CRASH_POINT names the instant
-/// (after-journal, after-send, after-broadcast). Unset in production; an unknown value is an error.
+/// (after-journal, after-send, after-broadcast, replan-after-revise, replan-after-journal). Unset in
+/// production; an unknown value is an error.
 Expected<CrashPoint, std::string> crash_point_from_env() {
     const char* v = std::getenv("KEEPER_TEST_CRASH_POINT");
     if (v == nullptr || *v == '\0') return CrashPoint::kNone;
@@ -470,7 +523,10 @@ Expected<CrashPoint, std::string> crash_point_from_env() {
     if (s == "after-journal") return CrashPoint::kAfterJournal;
     if (s == "after-send") return CrashPoint::kAfterSend;
     if (s == "after-broadcast") return CrashPoint::kAfterBroadcast;
-    return Unexpected(std::string("$KEEPER_TEST_CRASH_POINT: expected after-journal, after-send or after-broadcast"));
+    if (s == "replan-after-revise") return CrashPoint::kAfterReplanRevise;
+    if (s == "replan-after-journal") return CrashPoint::kAfterReplanJournal;
+    return Unexpected(std::string("$KEEPER_TEST_CRASH_POINT: expected after-journal, after-send, after-broadcast, "
+                                  "replan-after-revise or replan-after-journal"));
 }
 
 /// A non-owning Submitter over the shared one, for RunOptions::wrap_submitter.
@@ -495,35 +551,6 @@ private:
     std::shared_ptr<submit::Submitter> inner_;
 };
 
-mev::MevSettings mev_settings(const config::KeeperConfig& c) {
-    mev::MevSettings m = mev::default_for_chain(c.network.chain_id);
-    m.mode = c.submit.mode == config::SubmitMode::kPublic ? mev::SubmitMode::kPublic : mev::SubmitMode::kPrivate;
-    m.relays.clear();
-    for (const auto& r : c.submit.relays) {
-        mev::RelaySettings rs;
-        rs.name = r.name;
-        rs.url = r.url;
-        switch (r.kind) {
-            case config::RelayKind::kFlashbots:
-                rs.kind = c.submit.mode == config::SubmitMode::kBundle ? mev::ChannelKind::kBundle
-                                                                       : mev::ChannelKind::kPrivateRelay;
-                break;
-            case config::RelayKind::kBuilder: rs.kind = mev::ChannelKind::kBundle; break;
-            case config::RelayKind::kProtect: rs.kind = mev::ChannelKind::kProtect; break;
-        }
-        m.relays.push_back(std::move(rs));
-        // The config states privacy preferences per relay; the MEV submitters take one set for
-        // all relays: the last relay that states hints or builders sets them, any "fast" asks fast.
-        if (!r.hints.empty()) m.preferences.hints = r.hints;
-        if (!r.builders.empty()) m.preferences.builders = r.builders;
-        if (r.fast) m.preferences.fast = true;
-    }
-    m.window_blocks = c.submit.max_block_window;
-    m.alert_after_failures = c.submit.max_failures_before_alert;
-    m.public_fallback = c.submit.allow_public_fallback;
-    m.http = c.rpc.settings.http;
-    return m;
-}
 
 }  // namespace
 

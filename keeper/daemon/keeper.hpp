@@ -8,6 +8,10 @@
 //             plan = hedge::plan(snapshot, executor.in_flight(vault), settings, since_last_trade)
 //             log the decision (one line), metrics
 //             if plan.reason == kTrade: executor.execute(plan, vault, head); log, metrics
+//           except a vault with private trades whose window passed (executor.awaiting_replan):
+//             for each: plan = hedge::plan(snapshot, in_flight without that intent, ...)
+//                       executor.replan(intent, plan, head)  same nonce: the fresh trade, or a cancel
+//         missed trades of vaults not collected: executor.release(intent)  (a cancel at the nonce)
 //
 // Two classes:
 //   - Keeper runs that loop over parts it is handed (endpoint pool, head stream, collector,
@@ -69,6 +73,10 @@ struct DecisionEvent {
     Address vault;
     hedge::HedgePlan plan;
     std::optional<ExecuteResult> execution;  // set when the plan traded
+    /// Set when this decision re-planned a private trade whose window passed (`replanned` is
+    /// the intent awaiting it); `execution` stays empty then.
+    std::optional<ReplanRequest> replanned;
+    std::optional<ReplanResult> replan;
     std::chrono::steady_clock::time_point head_seen;  // when the loop received the head
 };
 
@@ -80,6 +88,7 @@ struct KeeperStats {
     std::uint64_t decisions{0};
     std::uint64_t trades_submitted{0};
     std::uint64_t halted_heads{0};
+    std::uint64_t replans{0};  // decisions that re-planned a missed private trade
 };
 
 class Keeper {
@@ -115,6 +124,9 @@ private:
     asio::awaitable<void> step(const rpc::HeadEvent& event);
     asio::awaitable<void> decide_and_execute(const hedge::VaultSnapshot& snapshot, const rpc::BlockHeader& head,
                                              std::chrono::steady_clock::time_point head_seen);
+    asio::awaitable<void> replan(const hedge::VaultSnapshot& snapshot, const ReplanRequest& request,
+                                 const rpc::BlockHeader& head, std::chrono::steady_clock::time_point head_seen);
+    void log_replan(const ReplanRequest& request, const ReplanResult& result) const;
     void log_decision(const hedge::VaultSnapshot& snapshot, const hedge::HedgePlan& plan) const;
     void log_execution(const hedge::VaultSnapshot& snapshot, const hedge::HedgePlan& plan,
                        const ExecuteResult& result) const;

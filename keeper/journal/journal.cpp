@@ -20,7 +20,7 @@ struct Migration {
 };
 
 // Forward-only. Never edit a released step: add the next one.
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, R"sql(
 CREATE TABLE senders (
     id          INTEGER PRIMARY KEY,
@@ -83,6 +83,29 @@ CREATE TABLE keeper_state (
     updated_at  INTEGER NOT NULL
 );
 )sql"},
+    // 3: re-planned intents (a private window missed, the trade re-planned at the same nonce).
+    // The intent row holds its current decision and payload at `revision`; every superseded
+    // one is archived in intent_revisions; each attempt records the revision it signed.
+    {3, R"sql(
+ALTER TABLE intents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0);
+ALTER TABLE intents ADD COLUMN revision_key TEXT;
+ALTER TABLE attempts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0);
+CREATE TABLE intent_revisions (
+    intent_id       INTEGER NOT NULL REFERENCES intents(id),
+    revision        INTEGER NOT NULL CHECK (revision >= 0),
+    plan_key        TEXT    NOT NULL,
+    direction       INTEGER NOT NULL CHECK (direction IN (0, 1)),
+    amount_in       TEXT    NOT NULL,
+    min_amount_out  TEXT    NOT NULL,
+    deadline        INTEGER NOT NULL,
+    tx_to           BLOB    CHECK (tx_to IS NULL OR length(tx_to) = 20),
+    tx_data         BLOB,
+    tx_value        TEXT,
+    tx_gas_limit    INTEGER,
+    superseded_at   INTEGER NOT NULL,
+    PRIMARY KEY (intent_id, revision)
+);
+)sql"},
 }};
 
 // SQLite integers are signed 64-bit; nonces, blocks and timestamps stay far below 2^63.
@@ -123,7 +146,8 @@ Result<U256> u256_column(const Statement& s, int index, std::string_view what) {
 // The intent columns read_intent() expects, in order.
 constexpr std::string_view kIntentSelect =
     "SELECT i.id, i.idempotency_key, s.chain_id, s.address, i.vault, i.direction, i.amount_in, "
-    "i.min_amount_out, i.deadline, i.state, i.created_at, r.nonce, i.tx_to, i.tx_data, i.tx_value, i.tx_gas_limit "
+    "i.min_amount_out, i.deadline, i.state, i.created_at, r.nonce, i.tx_to, i.tx_data, i.tx_value, i.tx_gas_limit, "
+    "i.revision, COALESCE(i.revision_key, '') "
     "FROM intents i JOIN senders s ON s.id = i.sender_id "
     "LEFT JOIN nonce_reservations r ON r.intent_id = i.id ";
 
@@ -161,6 +185,8 @@ Result<IntentRecord> read_intent(const Statement& s) {
         p.gas_limit = to_u64(*gas);
         r.payload = std::move(p);
     }
+    r.revision = static_cast<std::uint32_t>(s.column_int(16));
+    r.revision_key = s.column_text(17);
     return r;
 }
 
@@ -311,8 +337,9 @@ Result<CreatedIntent> Journal::create_intent(const NewIntent& in) {
     const IntentId id = db_.last_insert_rowid();
     if (auto ok = tx->commit(); !ok) return propagate(ok);
 
-    IntentRecord rec{id,          in.idempotency_key,    in.chain_id,   in.sender,
-                     in.decision, IntentState::kCreated, in.created_at, std::nullopt, std::nullopt};
+    IntentRecord rec{id,          in.idempotency_key,    in.chain_id,   in.sender,   in.decision,
+                     IntentState::kCreated, in.created_at, std::nullopt, std::nullopt, 0,
+                     std::string()};
     return CreatedIntent{std::move(rec), true};
 }
 
@@ -360,6 +387,124 @@ Result<void> Journal::set_payload(IntentId id, const TxPayload& payload) {
     (*upd)->bind(5, to_i64(payload.gas_limit));
     if (auto ok = (*upd)->run("set payload"); !ok) return ok;
     return tx->commit();
+}
+
+Result<std::uint32_t> Journal::revise_intent(IntentId id, std::uint32_t expected_revision, const Decision& decision,
+                                             const TxPayload& payload, std::string_view plan_key, std::int64_t at) {
+    constexpr std::string_view op = "revise intent";
+    if (payload.gas_limit == 0) return fail(Errc::kInvalidState, op, "gas limit is zero");
+    if (plan_key.empty()) return fail(Errc::kInvalidState, op, "plan key is empty");
+    auto tx = Transaction::begin(db_, op);
+    if (!tx) return propagate(std::move(tx));
+    auto rec = intent(id);
+    if (!rec) return propagate(std::move(rec));
+    if (rec->state != IntentState::kSigned && rec->state != IntentState::kBroadcast)
+        return fail(Errc::kInvalidState, op, "intent is " + std::string(to_string(rec->state)));
+    if (!rec->nonce) return fail(Errc::kInvalidState, op, "intent has no reserved nonce");
+    if (rec->revision != expected_revision)
+        return fail(Errc::kInvalidState, op,
+                    "intent is at revision " + std::to_string(rec->revision) + ", expected " +
+                        std::to_string(expected_revision));
+    if (decision.vault != rec->decision.vault) return fail(Errc::kInvalidState, op, "a re-plan must keep the vault");
+    auto mined = db_.prepare(
+        "SELECT COUNT(*) FROM attempts a JOIN receipts r ON r.attempt_id = a.id WHERE a.intent_id = ?1");
+    if (!mined) return propagate(std::move(mined));
+    (*mined)->bind(1, id);
+    auto row = (*mined)->step(op);
+    if (!row) return propagate(std::move(row));
+    const std::int64_t receipts = *row ? (*mined)->column_int(0) : 0;
+    (*mined)->reset();
+    if (receipts != 0) return fail(Errc::kInvalidState, op, "an attempt of the intent is mined");
+
+    auto arc = db_.prepare(
+        "INSERT INTO intent_revisions (intent_id, revision, plan_key, direction, amount_in, min_amount_out, deadline, "
+        "tx_to, tx_data, tx_value, tx_gas_limit, superseded_at) "
+        "SELECT id, revision, COALESCE(revision_key, idempotency_key), direction, amount_in, min_amount_out, deadline, "
+        "tx_to, tx_data, tx_value, tx_gas_limit, ?2 FROM intents WHERE id = ?1");
+    if (!arc) return propagate(std::move(arc));
+    (*arc)->bind(1, id);
+    (*arc)->bind(2, at);
+    if (auto ok = (*arc)->run("archive superseded decision"); !ok) return propagate(ok);
+
+    const std::uint32_t next = expected_revision + 1;
+    auto upd = db_.prepare(
+        "UPDATE intents SET direction = ?2, amount_in = ?3, min_amount_out = ?4, deadline = ?5, tx_to = ?6, "
+        "tx_data = ?7, tx_value = ?8, tx_gas_limit = ?9, revision = ?10, revision_key = ?11 WHERE id = ?1");
+    if (!upd) return propagate(std::move(upd));
+    Statement& s = **upd;
+    s.bind(1, id);
+    s.bind(2, static_cast<std::int64_t>(decision.direction));
+    s.bind(3, to_dec(decision.amount_in));
+    s.bind(4, to_dec(decision.min_amount_out));
+    s.bind(5, to_i64(decision.deadline));
+    s.bind(6, payload.to.view());
+    s.bind(7, ByteView(payload.data));
+    s.bind(8, to_dec(payload.value));
+    s.bind(9, to_i64(payload.gas_limit));
+    s.bind(10, static_cast<std::int64_t>(next));
+    s.bind(11, plan_key);
+    if (auto ok = s.run(op); !ok) return propagate(ok);
+    if (auto ok = tx->commit(); !ok) return propagate(ok);
+    return next;
+}
+
+Result<std::vector<IntentRevision>> Journal::revisions(IntentId id) {
+    auto sel = db_.prepare(
+        "SELECT v.revision, v.plan_key, i.vault, v.direction, v.amount_in, v.min_amount_out, v.deadline, v.tx_to, "
+        "v.tx_data, v.tx_value, v.tx_gas_limit, v.superseded_at FROM intent_revisions v "
+        "JOIN intents i ON i.id = v.intent_id WHERE v.intent_id = ?1 ORDER BY v.revision");
+    if (!sel) return propagate(std::move(sel));
+    Statement& s = **sel;
+    s.bind(1, id);
+    std::vector<IntentRevision> out;
+    for (;;) {
+        auto row = s.step("read intent revisions");
+        if (!row) return propagate(std::move(row));
+        if (!*row) break;
+        IntentRevision r;
+        r.intent = id;
+        r.revision = static_cast<std::uint32_t>(s.column_int(0));
+        r.plan_key = s.column_text(1);
+        auto vault = fixed_column<Address>(s, 2, "read revision vault");
+        if (!vault) return propagate(std::move(vault));
+        r.decision.vault = *vault;
+        r.decision.direction = s.column_int(3) == 0 ? Direction::kBuy : Direction::kSell;
+        auto amount = u256_column(s, 4, "read revision amount_in");
+        if (!amount) return propagate(std::move(amount));
+        r.decision.amount_in = *amount;
+        auto min_out = u256_column(s, 5, "read revision min_amount_out");
+        if (!min_out) return propagate(std::move(min_out));
+        r.decision.min_amount_out = *min_out;
+        r.decision.deadline = to_u64(s.column_int(6));
+        if (auto gas = s.column_optional_int(10)) {
+            TxPayload p;
+            auto to = fixed_column<Address>(s, 7, "read revision tx_to");
+            if (!to) return propagate(std::move(to));
+            p.to = *to;
+            p.data = s.column_blob(8);
+            auto value = u256_column(s, 9, "read revision tx_value");
+            if (!value) return propagate(std::move(value));
+            p.value = *value;
+            p.gas_limit = to_u64(*gas);
+            r.payload = std::move(p);
+        }
+        r.superseded_at = s.column_int(11);
+        out.push_back(std::move(r));
+    }
+    s.reset();
+    return out;
+}
+
+Result<std::uint32_t> Journal::attempt_revision(AttemptId id) {
+    auto sel = db_.prepare("SELECT revision FROM attempts WHERE id = ?1");
+    if (!sel) return propagate(std::move(sel));
+    (*sel)->bind(1, id);
+    auto row = (*sel)->step("read attempt revision");
+    if (!row) return propagate(std::move(row));
+    if (!*row) return fail(Errc::kNotFound, "read attempt revision", "no attempt with this id");
+    const auto revision = static_cast<std::uint32_t>((*sel)->column_int(0));
+    (*sel)->reset();
+    return revision;
 }
 
 Result<std::vector<IntentRecord>> Journal::open_intents(std::uint64_t chain_id, const Address& sender) {
@@ -573,7 +718,7 @@ Result<AttemptId> Journal::insert_attempt(IntentId id, AttemptKind kind, const S
     const Hash32 hash = stx.hash();
     auto ins = db_.prepare(
         "INSERT INTO attempts (intent_id, kind, nonce, raw, tx_hash, max_fee_per_gas, max_priority_fee, "
-        "gas_limit, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "gas_limit, state, created_at, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!ins) return propagate(std::move(ins));
     Statement& s = **ins;
     s.bind(1, id);
@@ -586,6 +731,7 @@ Result<AttemptId> Journal::insert_attempt(IntentId id, AttemptKind kind, const S
     s.bind(8, to_i64(stx.gas_limit));
     s.bind(9, to_i64(AttemptState::kSigned));
     s.bind(10, created_at);
+    s.bind(11, static_cast<std::int64_t>(rec->revision));
     if (auto ok = s.run("insert attempt"); !ok) return propagate(ok);
     const AttemptId attempt = db_.last_insert_rowid();
 

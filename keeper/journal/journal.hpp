@@ -38,8 +38,10 @@ using txm::IntentId;
 
 /// The schema version this build writes. Older files are migrated on open; newer ones refused.
 /// Version 2 adds what a replacement needs (the intent's transaction payload) and the
-/// keeper_state table (a persisted trading halt).
-inline constexpr std::int64_t kSchemaVersion = 2;
+/// keeper_state table (a persisted trading halt). Version 3 adds re-planned intents: the
+/// intent's decision revision, the archive of superseded decisions (intent_revisions) and the
+/// revision each attempt signed.
+inline constexpr std::int64_t kSchemaVersion = 3;
 
 struct JournalOptions {
     std::chrono::milliseconds busy_timeout{5000};
@@ -86,7 +88,23 @@ struct IntentRecord {
     std::int64_t created_at{0};
     std::optional<std::uint64_t> nonce;  // reserved nonce, once assigned
     std::optional<TxPayload> payload;    // once priced (schema 2; absent for older rows)
+    /// Schema 3: 0 for the decision the intent was created with, +1 per re-plan (revise_intent);
+    /// `revision_key` is the plan key of the current revision (empty at revision 0, where the
+    /// idempotency key names the decision).
+    std::uint32_t revision{0};
+    std::string revision_key;
     bool operator==(const IntentRecord&) const = default;
+};
+
+/// A superseded decision of a re-planned intent (schema 3), as archived by revise_intent().
+struct IntentRevision {
+    IntentId intent{0};
+    std::uint32_t revision{0};
+    std::string plan_key;  // the idempotency key at revision 0, the re-plan's key after
+    Decision decision;
+    std::optional<TxPayload> payload;
+    std::int64_t superseded_at{0};
+    bool operator==(const IntentRevision&) const = default;
 };
 
 struct CreatedIntent {
@@ -114,6 +132,21 @@ public:
     /// Records the transaction the intent sends. Only while the intent is created (nothing
     /// signed yet); recording it again replaces it.
     [[nodiscard]] Result<void> set_payload(IntentId id, const TxPayload& payload);
+    /// Re-plans an intent in flight (a private window passed without inclusion and the planner
+    /// decided again at a later head): the intent keeps its id, idempotency key, reserved nonce
+    /// and attempts; its decision and payload become `decision` / `payload` at revision
+    /// `expected_revision + 1`, named by `plan_key`; the superseded decision and payload are
+    /// archived in intent_revisions; attempts inserted from now on record the new revision. One
+    /// transaction. Fails with kInvalidState unless the intent is signed or broadcast, holds a
+    /// nonce, has no attempt with a receipt and is at `expected_revision` (a stale caller), or if
+    /// the vault differs (a re-plan hedges the same vault). Returns the new revision.
+    [[nodiscard]] Result<std::uint32_t> revise_intent(IntentId id, std::uint32_t expected_revision,
+                                                      const Decision& decision, const TxPayload& payload,
+                                                      std::string_view plan_key, std::int64_t at);
+    /// The superseded decisions of an intent, oldest first (empty if never re-planned).
+    [[nodiscard]] Result<std::vector<IntentRevision>> revisions(IntentId id);
+    /// The decision revision an attempt signed (schema 3; 0 for older rows).
+    [[nodiscard]] Result<std::uint32_t> attempt_revision(AttemptId id);
     /// The sender's intents not yet terminal, oldest first, with their decisions and payloads.
     [[nodiscard]] Result<std::vector<IntentRecord>> open_intents(std::uint64_t chain_id, const Address& sender);
     /// Intents of the sender per state, indexed by txm::IntentState.

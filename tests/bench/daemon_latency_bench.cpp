@@ -22,8 +22,22 @@
 // Reported: manual time = head received -> submit() (per iteration), and counters p50_ms /
 // p99_ms over all iterations, plus mined_to_submit_p50_ms: from the driver's
 // eth_sendTransaction response (the block is mined) to submit(), which adds the head's trip
-// over the websocket. Run (from the source root, with your build directory):
+// over the websocket.
+//
+// BM_HeadToRelayAccepted: the same daemon and driver (its own anvil and stack), configured
+// with [submit] mode = "private" and one flashbots-kind relay: the local relay of
+// tests/support/relay.hpp (a real HTTP server on loopback that checks X-Flashbots-Signature,
+// decodes the transaction and holds it privately). The clock runs from the head received by
+// the loop to the relay's acceptance of eth_sendPrivateTransaction back on the daemon's event
+// loop (the RecordingSubmitter timestamps the return of the configured PrivateRelaySubmitter's
+// submit() with status accepted): collect, plan, simulate, estimate, fees, journal, sign,
+// JSON-RPC body signed with the reputation key, loopback HTTP, relay verification. Between
+// iterations (not timed) the relay's builder includes the held hedge (LocalRelay::mine) and
+// the driver waits as above. Counters as above (p50_ms, p99_ms, max_ms, samples).
+//
+// Run (from the source root, with your build directory):
 //   build/<dir>/tests/bench/bench_daemon_latency --benchmark_min_time=5
+// Both benchmarks' worlds (two anvils, two daemons) are set up once, before the first runs.
 #include <benchmark/benchmark.h>
 
 // The anvil/stack test support reports failures with Catch2 macros: the benchmark body runs as
@@ -44,6 +58,7 @@
 
 #include "daemon_world.hpp"
 #include "support/process.hpp"
+#include "support/relay.hpp"
 #include "keeper/config/config.hpp"
 #include "keeper/core/hex.hpp"
 #include "keeper/daemon/keeper.hpp"
@@ -72,6 +87,7 @@ struct Timeline {
     std::mutex mutex;
     std::condition_variable cv;
     std::map<Hash32, Clock::time_point> submitted;  // tx hash -> submit() entry
+    std::map<Hash32, Clock::time_point> accepted;   // tx hash -> submit() returned "accepted" on the loop
     std::vector<Decision> decisions;                // in the loop's order
 };
 
@@ -88,7 +104,13 @@ public:
             std::lock_guard lock(timeline_.mutex);
             timeline_.submitted.emplace(request.tx_hash, now);
         }
-        co_return co_await inner_->submit(request);
+        submit::SubmitResult result = co_await inner_->submit(request);
+        if (result.status == submit::SubmitStatus::kAccepted) {
+            const auto back = Clock::now();  // the acceptance is back on the event loop
+            std::lock_guard lock(timeline_.mutex);
+            timeline_.accepted.emplace(request.tx_hash, back);
+        }
+        co_return result;
     }
     [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash,
                                                                  std::uint64_t head_number) override {
@@ -102,6 +124,12 @@ public:
 private:
     std::unique_ptr<submit::Submitter> inner_;
     Timeline& timeline_;
+};
+
+/// Where the daemon sends its hedges, and so where the clock stops.
+enum class Route : std::uint8_t {
+    kPublic,   // the public submitter: the clock stops on submit() entry
+    kPrivate,  // the local relay through PrivateRelaySubmitter: the clock stops on its acceptance
 };
 
 std::string trim(std::string s) {
@@ -119,7 +147,9 @@ double percentile(std::vector<double> v, double p) {
 /// Everything the iterations share: the chain, the daemon on its own thread, the timeline.
 /// Built once (Google Benchmark calls the function several times while sizing the run).
 struct Bench {
+    Route route;
     DaemonWorld world;
+    std::unique_ptr<LocalRelay> relay;  // Route::kPrivate
     Timeline timeline;
     std::unique_ptr<daemon::Daemon> daemon;
     std::thread loop;
@@ -129,7 +159,7 @@ struct Bench {
     std::vector<double> head_to_submit;   // ms
     std::vector<double> mined_to_submit;  // ms
 
-    Bench() {
+    explicit Bench(Route r) : route(r) {
         const AnvilProcess& anvil = world.anvil();
         const Stack& stack = world.stack();
         send_as(anvil, kDeployerAddress, stack.vault, "setRebalanceConfig((uint16,uint16,uint32,uint32,uint96))",
@@ -146,6 +176,12 @@ struct Bench {
         options.band = 0.01;
         options.ws_url = anvil.ws_url();
         options.log_level = "warn";
+        if (route == Route::kPrivate) {
+            RelayOptions relay_options;
+            relay_options.chain = [&anvil](const std::string& m, const std::string& p) { return anvil.raw_call(m, p); };
+            relay = std::make_unique<LocalRelay>(std::move(relay_options));
+            options.private_relay_url = relay->url();
+        }
         auto cfg = config::parse_config(world.config_toml(options), config::empty_env(), "bench.toml");
         if (!cfg) FAIL(cfg.error().to_string());
         auto key_bytes = from_hex(kKeeperKey);
@@ -174,7 +210,19 @@ struct Bench {
         };
         daemon = std::make_unique<daemon::Daemon>(std::move(*cfg), std::move(*key), std::nullopt, std::move(run));
         loop = std::thread([this] { daemon->run(); });
-        // Warm up: the first head hedges the book as written.
+        try {
+            warm_up();
+        } catch (...) {
+            // A failed setup step (Catch's exception): stop the daemon before the thread is destroyed.
+            daemon->stop();
+            loop.join();
+            throw;
+        }
+    }
+
+    /// The first head hedges the book as written; that hedge settles before the first iteration.
+    void warm_up() {
+        const AnvilProcess& anvil = world.anvil();
         std::optional<std::size_t> warm;
         for (int i = 0; i < 50 && !warm; ++i) {
             const std::uint64_t from = block_number(anvil);
@@ -199,6 +247,11 @@ struct Bench {
     Bench(const Bench&) = delete;
     Bench& operator=(const Bench&) = delete;
 
+    /// Where the clock stops for this route (timeline.mutex held).
+    const std::map<Hash32, Clock::time_point>& stop_times() const {
+        return route == Route::kPrivate ? timeline.accepted : timeline.submitted;
+    }
+
     /// Waits for a decision at a block after `block` that signed a transaction; its index in
     /// timeline.decisions. Caller must not hold the mutex.
     std::optional<std::size_t> wait_trade_after(std::uint64_t block, std::chrono::milliseconds limit) {
@@ -207,7 +260,7 @@ struct Bench {
         timeline.cv.wait_for(lock, limit, [&] {
             for (std::size_t i = 0; i < timeline.decisions.size(); ++i) {
                 const Decision& d = timeline.decisions[i];
-                if (d.block > block && d.tx_hash && timeline.submitted.count(*d.tx_hash) != 0) {
+                if (d.block > block && d.tx_hash && stop_times().count(*d.tx_hash) != 0) {
                     found = i;
                     return true;
                 }
@@ -223,6 +276,9 @@ struct Bench {
     /// planner rightly answers in_flight at the move's block. Not timed.
     bool settle(const Hash32& tx_hash, std::string& error) {
         const std::string hash = to_hex(tx_hash);
+        // Private: the relay holds the hedge until its builder includes it (injected into anvil,
+        // which automines it).
+        if (relay) relay->mine();
         std::uint64_t receipt_block = 0;
         for (int i = 0; i < 200 && receipt_block == 0; ++i) {
             const auto receipt = anvil_rpc(world.anvil(), "eth_getTransactionReceipt", R"([")" + hash + R"("])");
@@ -238,13 +294,18 @@ struct Bench {
         for (int i = 0; i < 20; ++i) {
             {
                 std::unique_lock lock(timeline.mutex);
+                // Idle: a decision at or after the hedge's block with nothing in flight and no new
+                // trade (a follow-up hedge decided while confirming would still be pending).
                 const bool idle = timeline.cv.wait_for(lock, std::chrono::milliseconds(500), [&] {
                     return std::any_of(timeline.decisions.begin(), timeline.decisions.end(), [&](const Decision& d) {
-                        return d.block >= receipt_block && d.reason != hedge::PlanReason::kInFlight;
+                        return d.block >= receipt_block && d.reason != hedge::PlanReason::kInFlight &&
+                               d.reason != hedge::PlanReason::kTrade;
                     });
                 });
                 if (idle) return true;
             }
+            // A follow-up hedge sent while confirming sits at the relay until its builder runs.
+            if (relay) relay->mine();
             mine(world.anvil());  // another head, for the executor to see the receipt confirmed
         }
         error = "the loop still reports a hedge in flight 10 s after " + hash + " was mined" +
@@ -283,7 +344,7 @@ struct Bench {
         }
         std::unique_lock lock(timeline.mutex);
         const Decision& d = timeline.decisions[*index];
-        const Clock::time_point sent = timeline.submitted.at(*d.tx_hash);
+        const Clock::time_point sent = stop_times().at(*d.tx_hash);
         const double latency = std::chrono::duration<double>(sent - d.head_seen).count();
         const double from_mined = std::chrono::duration<double>(sent - mined).count();
         const Hash32 tx_hash = *d.tx_hash;
@@ -295,40 +356,63 @@ struct Bench {
     }
 };
 
-std::unique_ptr<Bench> g_bench;
+std::unique_ptr<Bench> g_bench;          // public submitter
+std::unique_ptr<Bench> g_private_bench;  // the local relay
 bool g_setup_tried = false;
 
 TEST_CASE("daemon latency benchmark setup") {
-    g_bench = std::make_unique<Bench>();
-    // Stop the daemon before static destruction: its shutdown logs through spdlog, whose
+    g_bench = std::make_unique<Bench>(Route::kPublic);
+    // Stop the daemons before static destruction: their shutdown logs through spdlog, whose
     // registry (a function-local static made after g_bench) is destroyed before g_bench would be.
-    std::atexit([] { g_bench.reset(); });
+    std::atexit([] {
+        g_bench.reset();
+        g_private_bench.reset();
+    });
 }
 
-void BM_HeadToSubmit(benchmark::State& state) {
+TEST_CASE("daemon private-relay latency benchmark setup") {
+    g_private_bench = std::make_unique<Bench>(Route::kPrivate);
+}
+
+void setup_once() {
     if (!g_setup_tried) {
         g_setup_tried = true;
         (void)run_catch_session();
     }
-    if (!g_bench) {
+}
+
+void measure(benchmark::State& state, Bench* bench) {
+    if (bench == nullptr) {
         state.SkipWithError("setup failed (Catch's report above)");
         return;
     }
     for (auto _ : state) {
         std::string error;
-        const auto latency = g_bench->iteration(error);
+        const auto latency = bench->iteration(error);
         if (!latency) {
             state.SkipWithError(error.c_str());
             break;
         }
         state.SetIterationTime(*latency);
     }
-    state.counters["p50_ms"] = percentile(g_bench->head_to_submit, 0.50);
-    state.counters["p99_ms"] = percentile(g_bench->head_to_submit, 0.99);
-    state.counters["max_ms"] = percentile(g_bench->head_to_submit, 1.0);
-    state.counters["mined_to_submit_p50_ms"] = percentile(g_bench->mined_to_submit, 0.50);
-    state.counters["samples"] = static_cast<double>(g_bench->head_to_submit.size());
+    state.counters["p50_ms"] = percentile(bench->head_to_submit, 0.50);
+    state.counters["p99_ms"] = percentile(bench->head_to_submit, 0.99);
+    state.counters["max_ms"] = percentile(bench->head_to_submit, 1.0);
+    state.counters["mined_to_submit_p50_ms"] = percentile(bench->mined_to_submit, 0.50);
+    state.counters["samples"] = static_cast<double>(bench->head_to_submit.size());
+}
+
+void BM_HeadToSubmit(benchmark::State& state) {
+    setup_once();
+    measure(state, g_bench.get());
 }
 BENCHMARK(BM_HeadToSubmit)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+/// New head -> signed private transaction accepted by the local relay, back on the event loop.
+void BM_HeadToRelayAccepted(benchmark::State& state) {
+    setup_once();
+    measure(state, g_private_bench.get());
+}
+BENCHMARK(BM_HeadToRelayAccepted)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

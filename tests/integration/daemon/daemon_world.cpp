@@ -69,7 +69,12 @@ std::string DaemonWorld::config_toml(ConfigOptions o) const {
     t << "[planner]\nmin_trade = 0.001\nmax_slippage_bps = 100\nmax_deviation_bps = 100\noracle_max_age_s = "
       << o.oracle_max_age_s << "\ndeadline_s = 300\nmin_keeper_balance_eth = 0.05\n\n";
     t << "[txm]\nconfirmations = " << o.confirmations << "\nintent_ttl_s = 600\n\n";
-    t << "[submit]\nmode = \"public\"\n\n";
+    if (o.private_relay_url) {
+        t << "[submit]\nmode = \"private\"\nmax_block_window = " << o.relay_window_blocks << "\n";
+        t << "[[submit.relays]]\nname = \"local\"\nurl = \"" << *o.private_relay_url << "\"\nkind = \"flashbots\"\n\n";
+    } else {
+        t << "[submit]\nmode = \"public\"\n\n";
+    }
     t << "[metrics]\nenabled = true\nlisten = \"127.0.0.1:0\"\n\n";
     t << "[log]\nlevel = \"" << o.log_level << "\"\njson = " << (o.log_json ? "true" : "false") << "\n";
     return t.str();

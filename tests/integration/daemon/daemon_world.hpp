@@ -35,6 +35,10 @@ struct ConfigOptions {
     bool log_json{false};
     std::uint16_t poll_interval_ms{200};
     std::uint16_t probe_interval_ms{500};
+    /// Set: [submit] mode "private" through this relay (kind flashbots, e.g. the local relay of
+    /// tests/support/relay.hpp), windows of `relay_window_blocks`. Unset: public mempool.
+    std::optional<std::string> private_relay_url;
+    std::uint64_t relay_window_blocks{25};
 };
 
 /// One anvil (automine), the stack deployed, a book of short options written, a TWAP window of

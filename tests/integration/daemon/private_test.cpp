@@ -1,19 +1,34 @@
 // The executor with a private submitter (issue #6) on anvil with automine off and the local
 // relay (tests/support/relay.hpp): the public node never knows a pending private transaction,
-// so "can it still land" comes from the submitter. A window that passes without inclusion is
-// re-signed at the SAME nonce with fresh fees (no bump rule: no mempool holds the old bytes),
-// an alert fires after N missed windows, and the trade lands exactly once.
+// so "can it still land" comes from the submitter. A trade whose window passes without
+// inclusion is re-planned by the keeper loop (collector -> planner -> Executor::replan) and
+// signed at the SAME nonce with fresh prices and fees (no bump rule: no mempool holds the old
+// bytes), or its nonce is released by a cancel when the fresh plan says no trade; an alert
+// fires after N missed windows; crashes mid re-plan resume to exactly one transaction.
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "keeper/chain/collector.hpp"
+#include "keeper/daemon/keeper.hpp"
 #include "keeper/mev/relay_client.hpp"
 #include "keeper/mev/submitters.hpp"
+#include "keeper/rpc/heads.hpp"
 #include "support/relay.hpp"
 
 using namespace keeper;
@@ -67,7 +82,7 @@ struct PrivateHarness {
 
 }  // namespace
 
-TEST_CASE("private relay: a window missed twice is re-signed at the same nonce with fresh fees, alerts, lands once") {
+TEST_CASE("private relay: a missed window awaits a re-plan; the fresh plan is signed at the same nonce, alerts, lands once") {
     Chain chain;
     constexpr std::uint64_t kWindow = 2;
     daemon::ExecutorSettings settings = executor_settings();
@@ -81,6 +96,9 @@ TEST_CASE("private relay: a window missed twice is re-signed at the same nonce w
     auto& relay = h.relay;
     auto& ex = h.ex;
 
+    // The decisions the test plays the keeper's part with: each re-plan a different floor.
+    const std::vector<U256> floors{U256(980'000'000'000'000'000ULL), U256(975'000'000'000'000'000ULL),
+                                   U256(970'000'000'000'000'000ULL)};
     txm::IntentId id = 0;
     std::vector<Hash32> hashes;
     run(io, [&]() -> asio::awaitable<void> {
@@ -94,7 +112,7 @@ TEST_CASE("private relay: a window missed twice is re-signed at the same nonce w
         auto s = co_await ex.start(head);
         REQUIRE(s);
         const daemon::ExecuteResult r =
-            co_await ex.execute(buy_plan("private", head.timestamp + 3000), chain.vault, head);
+            co_await ex.execute(buy_plan("private", head.timestamp + 3000, floors[0]), chain.vault, head);
         INFO(r.detail);
         REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);
         REQUIRE(r.nonce == std::optional<std::uint64_t>(0));
@@ -106,32 +124,59 @@ TEST_CASE("private relay: a window missed twice is re-signed at the same nonce w
             chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(r.tx_hash->view()) + "\"]").find("\"result\":null") !=
             std::string::npos);
 
-        // While the window is open: no re-send, no bump (the relay holds it).
+        // While the window is open: no re-send, no bump, no re-plan (the relay holds it).
         chain.next_base_fee(kGwei);
         chain.mine();
         head = co_await latest(pool);
         co_await ex.on_head(head);
+        CHECK(ex.awaiting_replan().empty());
         CHECK(ex.stats().resigned_private == 0);
         CHECK(ex.stats().bumped == 0);
         CHECK(ex.stats().rebroadcast == 0);
 
         // The window passes without inclusion (blocks built without the relay), twice.
-        for (int window = 1; window <= 2; ++window) {
-            const std::uint64_t before = ex.stats().resigned_private;
-            for (std::uint64_t i = 0; i < kWindow + 1 && ex.stats().resigned_private == before; ++i) {
+        for (std::size_t window = 1; window <= 2; ++window) {
+            for (std::uint64_t i = 0; i < kWindow + 1 && ex.awaiting_replan().empty(); ++i) {
                 chain.mine();
                 head = co_await latest(pool);
                 co_await ex.on_head(head);
             }
-            REQUIRE(ex.stats().resigned_private == before + 1);
+            // The stale trade is never re-signed on its own: the executor waits for a fresh plan.
+            const std::vector<daemon::ReplanRequest> awaiting = ex.awaiting_replan();
+            REQUIRE(awaiting.size() == 1);
+            CHECK(awaiting[0].intent == id);
+            CHECK(awaiting[0].nonce == 0);
+            CHECK(awaiting[0].vault == chain.vault);
+            CHECK(awaiting[0].revision == window - 1);
+            CHECK(awaiting[0].missed_windows == window);
+            CHECK(ex.awaiting_replan(chain.vault).size() == 1);
+            CHECK(ex.awaiting_replan(parse_address(chain.stack.pool)).empty());
+            CHECK(ok(journal.intent_view(id)).attempts.size() == window);
+            CHECK(ex.in_flight(chain.vault, id).empty());  // the re-plan does not count it
+            CHECK(ex.in_flight(chain.vault).size() == 1);
+
+            const daemon::ReplanResult rr = co_await ex.replan(
+                id, buy_plan("private-replan-" + std::to_string(window), head.timestamp + 3000, floors[window]), head);
+            INFO(rr.detail);
+            REQUIRE(rr.outcome == daemon::ReplanOutcome::kResigned);
+            CHECK(rr.nonce == 0);
+            CHECK(rr.revision == window);
+            REQUIRE(rr.tx_hash);
+            CHECK(ex.awaiting_replan().empty());
+            // Called again for the same missed window: nothing.
+            const daemon::ReplanResult again = co_await ex.replan(id, buy_plan("again", head.timestamp + 3000), head);
+            CHECK(again.outcome == daemon::ReplanOutcome::kSkipped);
             const auto view = ok(journal.intent_view(id));
-            REQUIRE(view.attempts.size() == static_cast<std::size_t>(window) + 1);
+            REQUIRE(view.attempts.size() == window + 1);
+            CHECK(view.attempts.back().tx_hash == *rr.tx_hash);
             hashes.push_back(view.attempts.back().tx_hash);
             CHECK(has_alert(ex, "private_window_missed") == (window == 2));
         }
         CHECK_FALSE(has_alert(ex, "dropped"));
         CHECK(ex.stats().bumped == 0);
         CHECK(ex.stats().rebroadcast == 0);
+        CHECK(ex.stats().replanned == 2);
+        CHECK(ex.stats().resigned_private == 2);
 
         // The relay's builder includes the newest attempt; the expired ones are never injected.
         relay.mine();
@@ -147,19 +192,36 @@ TEST_CASE("private relay: a window missed twice is re-signed at the same nonce w
     const auto view = ok(journal.intent_view(id));
     CHECK(view.state == IntentState::kFinal);
     REQUIRE(view.attempts.size() == 3);
-    for (const auto& a : view.attempts) {
-        CHECK(a.nonce == 0);
-        CHECK(a.kind == txm::AttemptKind::kIntent);
+    for (std::size_t i = 0; i < view.attempts.size(); ++i) {
+        CHECK(view.attempts[i].nonce == 0);
+        CHECK(view.attempts[i].kind == txm::AttemptKind::kIntent);
+        CHECK(ok(journal.attempt_revision(view.attempts[i].id)) == i);
     }
     CHECK(view.attempts.back().state == txm::AttemptState::kFinal);
     CHECK(view.attempts.back().tx_hash == hashes.back());
     // Fresh fees, not bumped ones: the base fee fell, so did the price.
     CHECK(view.attempts[1].fees.max_fee_per_gas < view.attempts[0].fees.max_fee_per_gas);
     CHECK(view.attempts[2].fees.max_fee_per_gas <= view.attempts[1].fees.max_fee_per_gas);
-    // Exactly once on chain.
+    // The journal: one intent, its key, its nonce; the current decision is the last plan, the
+    // two superseded ones archived in order.
+    const auto rec = ok(journal.intent(id));
+    CHECK(rec.idempotency_key == "private");
+    CHECK(rec.revision == 2);
+    CHECK(rec.revision_key == "private-replan-2");
+    CHECK(rec.decision.min_amount_out == floors[2]);
+    const auto archived = ok(journal.revisions(id));
+    REQUIRE(archived.size() == 2);
+    CHECK(archived[0].plan_key == "private");
+    CHECK(archived[0].decision.min_amount_out == floors[0]);
+    CHECK(archived[1].plan_key == "private-replan-1");
+    CHECK(archived[1].decision.min_amount_out == floors[1]);
+    // Exactly once on chain, the last plan's calldata.
     CHECK(chain.keeper_nonce() == 1);
     CHECK(rebalanced_count(chain) == 1);
     CHECK(chain.last_rebalance_at() > 0);
+    const auto mined = nlohmann::json::parse(
+        chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hashes.back().view()) + "\"]"));
+    CHECK(mined.at("result").at("input").get<std::string>() == to_hex(ByteView(rec.payload->data)));
     for (std::size_t i = 0; i + 1 < hashes.size(); ++i)
         CHECK(
             chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(hashes[i].view()) + "\"]").find("\"result\":null") !=
@@ -213,4 +275,451 @@ TEST_CASE("private relay: an intent past its deadline is withdrawn at the relay 
     CHECK(rebalanced_count(chain) == 0);
     CHECK(chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(trade_hash.view()) + "\"]").find("\"result\":null") !=
           std::string::npos);
+}
+
+// ---- the keeper loop re-plans (collector -> planner -> Executor::replan) ---------------------------
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// The keeper loop over a PrivateHarness: the real collector, planner and head stream (HTTP
+/// polling) on the harness's io, every decision recorded in order.
+struct KeeperOnRelay {
+    PrivateHarness h;
+    chain::Collector collector;
+    rpc::HeadStream heads;
+    daemon::Keeper keeper;
+    std::vector<daemon::DecisionEvent> decisions;
+
+    KeeperOnRelay(Chain& c, std::uint64_t window, daemon::ExecutorSettings settings)
+        : h(c, window, std::move(settings)),
+          collector(h.pool, h.ex.sender(), {chain::VaultTarget{c.vault, parse_address(c.stack.lens)}}),
+          heads(h.io.get_executor(), h.pool, "", "ws", head_settings(), rpc::WsSettings{}),
+          keeper(h.pool, heads, collector, h.ex, nullptr, keeper_settings()) {
+        keeper.set_observer([this](const daemon::DecisionEvent& e) { decisions.push_back(e); });
+    }
+
+    static rpc::HeadSettings head_settings() {
+        rpc::HeadSettings s;
+        s.poll_interval = 50ms;
+        return s;
+    }
+    /// The daemon tests' planner: a 0.25 underlying absolute band re-hedged to the center, the
+    /// keeper's own 100 bps slippage (tighter than the vault's 150).
+    static daemon::KeeperSettings keeper_settings() {
+        daemon::KeeperSettings k;
+        k.chain_id = 31337;
+        k.planner.policy = policy::DeltaBand{0.25, policy::BandUnit::kAbsolute, policy::RehedgeTo::kCenter};
+        k.planner.min_trade = 0.001;
+        k.planner.max_slippage_bps = 100;
+        k.planner.max_deviation_bps = 100;
+        k.planner.oracle_max_age = 3600;
+        k.planner.deadline_seconds = 300;
+        k.planner.min_keeper_balance_wei = U256(50'000'000'000'000'000ULL);
+        REQUIRE(hedge::validate(k.planner));
+        return k;
+    }
+
+    /// Journal resumption (keeper.start()), then the head stream and the loop, on the io.
+    asio::awaitable<void> start() {
+        auto started = co_await h.pool.start();
+        REQUIRE(started);
+        auto ready = co_await keeper.start();
+        if (!ready) FAIL(ready.error().describe());
+        asio::co_spawn(h.io, heads.run(), asio::detached);
+        asio::co_spawn(h.io, keeper.run(), asio::detached);
+    }
+
+    /// Waits on the io (the loop runs meanwhile) until `done()`; false after `limit`. `done` is
+    /// taken by value (a closure of references) and lives in the coroutine frame.
+    template <class Done>
+    asio::awaitable<bool> until(Done done, std::chrono::milliseconds limit = 30s) {
+        asio::steady_timer timer(h.io);
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > end) co_return false;
+            timer.expires_after(20ms);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+        co_return true;
+    }
+
+    /// The first decision made at or after `block` (the test fails after 30 s).
+    asio::awaitable<daemon::DecisionEvent> decided(std::uint64_t block) {
+        const bool seen = co_await until([&] {
+            for (const auto& d : decisions)
+                if (d.block_number >= block) return true;
+            return false;
+        });
+        if (!seen) FAIL("no decision at or after block " << block);
+        for (const auto& d : decisions)
+            if (d.block_number >= block) co_return d;
+        co_return decisions.back();
+    }
+
+    /// Mines one block without the relay and waits until the loop decided at it.
+    asio::awaitable<std::uint64_t> mine_and_decide(const Chain& chain) {
+        chain.mine();
+        const rpc::BlockHeader head = co_await latest(h.pool);
+        (void)co_await decided(head.number);
+        co_return head.number;
+    }
+
+    /// The first hedge the loop sends: the decision that submitted it.
+    asio::awaitable<daemon::DecisionEvent> first_trade(const Chain& chain) {
+        for (int i = 0; i < 5; ++i) {
+            (void)co_await mine_and_decide(chain);
+            for (const auto& d : decisions)
+                if (d.execution && d.execution->outcome == ExecuteOutcome::kSubmitted) co_return d;
+        }
+        FAIL("the keeper sent no hedge");
+        co_return decisions.back();
+    }
+
+    /// Mines (without the relay) up to the block before `submitted_at + window`, the last
+    /// block of the private window opened at `submitted_at`, letting the loop decide at each:
+    /// the caller's next block ends the window.
+    asio::awaitable<void> to_last_block_of_window(const Chain& chain, std::uint64_t submitted_at,
+                                                  std::uint64_t window) {
+        for (;;) {
+            const rpc::BlockHeader head = co_await latest(h.pool);
+            if (head.number + 1 >= submitted_at + window) co_return;
+            (void)co_await mine_and_decide(chain);
+        }
+    }
+
+    /// The last decision that re-planned.
+    [[nodiscard]] std::optional<daemon::DecisionEvent> last_replan() const {
+        for (auto it = decisions.rbegin(); it != decisions.rend(); ++it)
+            if (it->replan) return *it;
+        return std::nullopt;
+    }
+};
+
+/// A chain write by the deployer through cast (automine on for it: the block it mines is the
+/// next head; the relay's private transactions are not in anvil's pool, so none is mined).
+void with_automine(const Chain& chain, const std::function<void()>& write) {
+    chain.automine(true);
+    write();
+    chain.automine(false);
+}
+
+std::string oracle_answer(double price) {
+    return std::to_string(static_cast<std::uint64_t>(std::llround(price * 1e8)));
+}
+
+/// min out of a buy the planner prices at `price` (quote per underlying, USDC 6 / WETH 18
+/// decimals) with `slip_bps`: amount_in / price * (1 - slip), in WETH base units.
+double expected_min_out(const U256& amount_in, double price, double slip_bps) {
+    return static_cast<double>(amount_in) * 1e12 / price * (1.0 - slip_bps / 1e4);
+}
+
+std::size_t alerts_of(const daemon::Executor& ex, const std::string& kind) {
+    std::size_t n = 0;
+    for (const auto& a : ex.recent_alerts())
+        if (a.kind == kind) ++n;
+    return n;
+}
+
+std::string tx_input(const Chain& chain, const Hash32& hash) {
+    const auto reply = nlohmann::json::parse(chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hash.view()) + "\"]"));
+    return reply.at("result").at("input").get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("keeper + private relay: missed windows re-planned from the moved oracle at the same nonce, one alert, lands once") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = 3;
+    daemon::ExecutorSettings settings = executor_settings();
+    settings.private_alert_after_windows = 2;
+    KeeperOnRelay k(chain, kWindow, settings);
+    auto& journal = k.h.journal;
+    auto& ex = k.h.ex;
+
+    txm::IntentId id = 0;
+    std::vector<Hash32> hashes;
+    run(k.h.io, [&]() -> asio::awaitable<void> {
+        chain.automine(false);
+        co_await k.start();
+        const daemon::DecisionEvent first = co_await k.first_trade(chain);
+        REQUIRE(first.plan.trade);
+        REQUIRE(first.plan.trade->buy_underlying);  // the vault is short delta
+        REQUIRE(first.execution->nonce == std::optional<std::uint64_t>(0));
+        id = *first.execution->intent;
+        hashes.push_back(*first.execution->tx_hash);
+        CHECK(k.h.relay.held() == 1);
+
+        std::uint64_t submitted_at = first.block_number;
+        U256 previous_min_out = first.plan.trade->min_amount_out;
+        // Three windows pass without inclusion; the oracle moves in the block that ends each.
+        const std::vector<double> prices{2985.0, 2992.0, 2980.0};
+        for (std::size_t w = 1; w <= prices.size(); ++w) {
+            co_await k.to_last_block_of_window(chain, submitted_at, kWindow);
+            CHECK(ex.stats().replanned == w - 1);  // nothing while the relay holds it
+            with_automine(chain, [&] { set_oracle_answer(chain.anvil, chain.stack, oracle_answer(prices[w - 1])); });
+            const bool replanned = co_await k.until([&] { return ex.stats().replanned == w; });
+            REQUIRE(replanned);
+            const auto decision = k.last_replan();
+            REQUIRE(decision);
+            REQUIRE(decision->replan);
+            INFO("window " << w << ": " << decision->replan->detail);
+            CHECK(decision->replanned->intent == id);
+            CHECK(decision->replanned->missed_windows == w);
+            CHECK(decision->replan->outcome == daemon::ReplanOutcome::kResigned);
+            CHECK(decision->replan->nonce == 0);
+            CHECK(decision->replan->revision == w);
+            CHECK(decision->plan.spot == Approx(prices[w - 1]).epsilon(1e-9));
+            REQUIRE(decision->plan.trade);
+            // The journaled decision is the fresh plan: min out from the new oracle price.
+            const auto rec = ok(journal.intent(id));
+            CHECK(rec.revision == w);
+            CHECK(rec.nonce == std::optional<std::uint64_t>(0));
+            CHECK(rec.idempotency_key == first.plan.idempotency_key);
+            CHECK(rec.revision_key == decision->plan.idempotency_key);
+            CHECK(rec.decision.amount_in == decision->plan.trade->amount_in);
+            CHECK(rec.decision.min_amount_out == decision->plan.trade->min_amount_out);
+            CHECK(static_cast<double>(rec.decision.min_amount_out) ==
+                  Approx(expected_min_out(rec.decision.amount_in, prices[w - 1], 100)).epsilon(1e-6));
+            CHECK(rec.decision.min_amount_out != previous_min_out);
+            previous_min_out = rec.decision.min_amount_out;
+            const auto view = ok(journal.intent_view(id));
+            REQUIRE(view.attempts.size() == w + 1);
+            CHECK(view.attempts.back().nonce == 0);
+            CHECK(view.attempts.back().tx_hash == *decision->replan->tx_hash);
+            hashes.push_back(view.attempts.back().tx_hash);
+            CHECK(k.h.relay.status(to_hex(hashes.back().view())) ==
+                  std::optional<PrivateStatus>(PrivateStatus::kPending));
+            submitted_at = decision->block_number;
+        }
+        // N = 2 missed windows alert once; the third miss does not alert again.
+        CHECK(alerts_of(ex, "private_window_missed") == 1);
+        CHECK(ex.stats().bumped == 0);
+        CHECK(ex.stats().replan_released == 0);
+
+        // The relay's builder includes the newest attempt; the loop follows it to final.
+        k.h.relay.mine();
+        for (int i = 0; i < 3; ++i) (void)co_await k.mine_and_decide(chain);
+        const bool final = co_await k.until([&] { return ok(journal.intent(id)).state == IntentState::kFinal; });
+        CHECK(final);
+        k.keeper.stop();
+    }());
+
+    const auto rec = ok(journal.intent(id));
+    CHECK(rec.state == IntentState::kFinal);
+    CHECK(rec.revision == 3);
+    const auto view = ok(journal.intent_view(id));
+    REQUIRE(view.attempts.size() == 4);
+    for (std::size_t i = 0; i < view.attempts.size(); ++i) {
+        CHECK(view.attempts[i].nonce == 0);
+        CHECK(view.attempts[i].kind == txm::AttemptKind::kIntent);
+        CHECK(ok(journal.attempt_revision(view.attempts[i].id)) == i);
+    }
+    CHECK(view.attempts.back().state == txm::AttemptState::kFinal);
+    const auto archived = ok(journal.revisions(id));
+    REQUIRE(archived.size() == 3);
+    for (std::size_t i = 0; i < archived.size(); ++i) CHECK(archived[i].revision == i);
+    // Exactly once on chain, at nonce 0, with the last plan's calldata; no other attempt mined.
+    CHECK(chain.keeper_nonce() == 1);
+    CHECK(rebalanced_count(chain) == 1);
+    CHECK(tx_input(chain, hashes.back()) == to_hex(ByteView(rec.payload->data)));
+    for (std::size_t i = 0; i + 1 < hashes.size(); ++i)
+        CHECK(chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(hashes[i].view()) + "\"]").find("\"result\":null") !=
+              std::string::npos);
+    const auto counts = ok(journal.count_by_state(31337, k.h.ex.sender()));
+    std::uint64_t intents = 0;
+    for (auto c : counts) intents += c;
+    CHECK(intents == 1);
+}
+
+TEST_CASE("keeper + private relay: the window passes and the vault is inside its band now: the nonce is consumed by a cancel") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = 3;
+    KeeperOnRelay k(chain, kWindow, executor_settings());
+    auto& journal = k.h.journal;
+    auto& ex = k.h.ex;
+
+    txm::IntentId id = 0;
+    Hash32 trade_hash;
+    run(k.h.io, [&]() -> asio::awaitable<void> {
+        chain.automine(false);
+        co_await k.start();
+        const daemon::DecisionEvent first = co_await k.first_trade(chain);
+        REQUIRE(first.plan.trade);
+        id = *first.execution->intent;
+        trade_hash = *first.execution->tx_hash;
+        // Someone else brings the vault to its target in the block that ends the window: the
+        // deployer sends it the underlying the keeper was about to buy.
+        const double need = first.plan.target_delta - first.plan.portfolio_delta;
+        REQUIRE(need > 0.25);
+        co_await k.to_last_block_of_window(chain, first.block_number, kWindow);
+        const auto wei = static_cast<std::uint64_t>(std::llround(need * 1e6)) * 1'000'000'000'000ULL;
+        with_automine(chain, [&] {
+            send_as(chain.anvil, kDeployerAddress, chain.stack.underlying, "transfer(address,uint256)",
+                    {chain.stack.vault, std::to_string(wei)});
+        });
+        const bool released = co_await k.until([&] { return ex.stats().replan_released == 1; });
+        REQUIRE(released);
+        const auto decision = k.last_replan();
+        REQUIRE(decision);
+        INFO(decision->replan->detail);
+        CHECK(decision->plan.reason == hedge::PlanReason::kInsideBand);
+        CHECK(decision->replan->outcome == daemon::ReplanOutcome::kReleased);
+        CHECK(decision->replan->nonce == 0);
+        CHECK(ex.in_flight(chain.vault).empty());  // a cancel is not a hedge on its way
+        CHECK(k.h.relay.held() == 1);              // the cancel
+        k.h.relay.mine();
+        for (int i = 0; i < 3; ++i) (void)co_await k.mine_and_decide(chain);
+        const bool cancelled =
+            co_await k.until([&] { return ok(journal.intent(id)).state == IntentState::kCancelled; });
+        CHECK(cancelled);
+        // Still inside the band: no new trade afterwards.
+        for (int i = 0; i < 2; ++i) (void)co_await k.mine_and_decide(chain);
+        k.keeper.stop();
+    }());
+
+    const auto view = ok(journal.intent_view(id));
+    CHECK(view.state == IntentState::kCancelled);
+    REQUIRE(view.attempts.size() == 2);
+    CHECK(view.attempts[0].kind == txm::AttemptKind::kIntent);
+    CHECK(view.attempts[1].kind == txm::AttemptKind::kCancel);
+    CHECK(view.attempts[0].nonce == 0);
+    CHECK(view.attempts[1].nonce == 0);
+    CHECK(ok(journal.intent(id)).revision == 0);  // no trade re-planned: the decision stands, unsent
+    CHECK(ok(journal.revisions(id)).empty());
+    // No trade, no gap: nonce 0 consumed by the self-transfer, nothing else signed.
+    CHECK(chain.keeper_nonce() == 1);
+    CHECK(rebalanced_count(chain) == 0);
+    CHECK(chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(trade_hash.view()) + "\"]").find("\"result\":null") !=
+          std::string::npos);
+    CHECK(ok(journal.highest_nonce(31337, ex.sender())) == std::optional<std::uint64_t>(0));
+    CHECK(ex.stats().cancelled == 1);
+}
+
+namespace {
+
+/// Runs the keeper loop in a forked child with `point` armed after the window of the journaled
+/// trade passed; the child dies there by _exit (as a SIGKILL would: no destructor, no flush).
+int replan_crash_child(Chain& chain, daemon::CrashPoint point) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        try {
+            daemon::ExecutorSettings settings = executor_settings();
+            settings.crash_point = point;
+            KeeperOnRelay k(chain, 3, settings);
+            asio::co_spawn(
+                k.h.io,
+                [&]() -> asio::awaitable<void> {
+                    co_await k.start();
+                    for (int i = 0; i < 10; ++i) (void)co_await k.mine_and_decide(chain);
+                    _exit(4);  // the crash point was not reached
+                },
+                [](std::exception_ptr) { _exit(5); });
+            k.h.io.run_for(std::chrono::seconds(60));
+            _exit(8);
+        } catch (...) {
+            _exit(6);
+        }
+    }
+    int status = 0;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    for (;;) {
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        REQUIRE(done >= 0);
+        if (done == pid) break;
+        if (std::chrono::steady_clock::now() > end) {
+            ::kill(pid, SIGKILL);
+            (void)waitpid(pid, &status, 0);
+            FAIL("the re-plan child did not reach its crash point within 90 s");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+}
+
+/// Phase 1: the loop sends the first hedge through a relay and stops (that relay goes away
+/// with its harness, as a window that passes: the trade never lands). Phase 2: the oracle
+/// moves; a child re-plans and dies at `point`. Phase 3: a fresh keeper resumes; the trade
+/// lands exactly once at nonce 0, at `final_revision` of the intent.
+void crash_during_replan(daemon::CrashPoint point, std::uint32_t final_revision) {
+    Chain chain;
+    txm::IntentId id = 0;
+    Hash32 first_hash;
+    {
+        KeeperOnRelay k(chain, 3, executor_settings());
+        run(k.h.io, [&]() -> asio::awaitable<void> {
+            chain.automine(false);
+            co_await k.start();
+            const daemon::DecisionEvent first = co_await k.first_trade(chain);
+            id = *first.execution->intent;
+            first_hash = *first.execution->tx_hash;
+            k.keeper.stop();
+        }());
+    }
+    with_automine(chain, [&] { set_oracle_answer(chain.anvil, chain.stack, oracle_answer(2988.0)); });
+    chain.mine(3);  // past the first trade's window
+
+    const int status = replan_crash_child(chain, point);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == daemon::kCrashExitCode);
+    CHECK(chain.keeper_nonce() == 0);
+    std::optional<Hash32> journaled_by_child;
+    {
+        journal::Journal j = Harness::open(chain.journal_path);
+        const auto rec = ok(j.intent(id));
+        CHECK(rec.revision == 1);  // the child journaled the fresh decision before it died
+        const auto view = ok(j.intent_view(id));
+        if (point == daemon::CrashPoint::kAfterReplanJournal) {
+            REQUIRE(view.attempts.size() == 2);  // ... and signed it, nothing sent
+            CHECK(view.attempts[1].state == txm::AttemptState::kSigned);
+            CHECK(ok(j.attempt_revision(view.attempts[1].id)) == 1);
+            journaled_by_child = view.attempts[1].tx_hash;
+        } else {
+            REQUIRE(view.attempts.size() == 1);  // nothing signed at the new revision
+        }
+    }
+
+    KeeperOnRelay k(chain, 3, executor_settings());
+    run(k.h.io, [&]() -> asio::awaitable<void> {
+        chain.automine(false);
+        co_await k.start();
+        // The journaled attempt is re-sent with identical bytes at start; a revision never
+        // signed is re-planned at the next head.
+        for (int i = 0; i < 5 && k.h.relay.held() == 0; ++i) (void)co_await k.mine_and_decide(chain);
+        REQUIRE(k.h.relay.held() == 1);
+        k.h.relay.mine();
+        for (int i = 0; i < 3; ++i) (void)co_await k.mine_and_decide(chain);
+        const bool final = co_await k.until([&] { return ok(k.h.journal.intent(id)).state == IntentState::kFinal; });
+        CHECK(final);
+        k.keeper.stop();
+    }());
+
+    const auto rec = ok(k.h.journal.intent(id));
+    CHECK(rec.state == IntentState::kFinal);
+    CHECK(rec.revision == final_revision);
+    CHECK(ok(k.h.journal.revisions(id)).size() == final_revision);
+    const auto view = ok(k.h.journal.intent_view(id));
+    REQUIRE(view.attempts.size() == 2);
+    CHECK(view.attempts[0].tx_hash == first_hash);
+    CHECK(view.attempts[1].state == txm::AttemptState::kFinal);
+    CHECK(view.attempts[1].nonce == 0);
+    CHECK(ok(k.h.journal.attempt_revision(view.attempts[1].id)) == final_revision);
+    if (journaled_by_child) CHECK(view.attempts[1].tx_hash == *journaled_by_child);
+    // Exactly one trade, at nonce 0, the journaled calldata; no gap.
+    CHECK(chain.keeper_nonce() == 1);
+    CHECK(rebalanced_count(chain) == 1);
+    CHECK(tx_input(chain, view.attempts[1].tx_hash) == to_hex(ByteView(rec.payload->data)));
+    CHECK(ok(k.h.journal.highest_nonce(31337, k.h.ex.sender())) == std::optional<std::uint64_t>(0));
+}
+
+}  // namespace
+
+TEST_CASE("keeper + private relay: killed after the re-planned attempt is journaled: the restart sends those bytes once") {
+    crash_during_replan(daemon::CrashPoint::kAfterReplanJournal, 1);
+}
+
+TEST_CASE("keeper + private relay: killed after the re-plan is journaled, before signing: the restart re-plans, one trade") {
+    crash_during_replan(daemon::CrashPoint::kAfterReplanRevise, 2);
 }

@@ -48,7 +48,7 @@ TxPayload payload() {
 
 }  // namespace
 
-TEST_CASE("a version-1 journal migrates to version 2 and keeps its rows") {
+TEST_CASE("a version-1 journal migrates to the current version and keeps its rows") {
     TempDir dir;
     const std::string path = dir.file("v1.db");
     {
@@ -56,12 +56,15 @@ TEST_CASE("a version-1 journal migrates to version 2 and keeps its rows") {
         ok(db.exec(kSchemaV1, "write v1 file"));
     }
     Journal j = open_journal(path);
-    CHECK(ok(j.schema_version()) == 2);
+    CHECK(ok(j.schema_version()) == kSchemaVersion);
+    CHECK(kSchemaVersion == 3);
     const IntentRecord old = ok(j.intent(1));
     CHECK(old.idempotency_key == "v1-intent");
     CHECK(old.nonce == std::optional<std::uint64_t>(0));
     CHECK(old.decision.amount_in == U256(5) * kGwei * kGwei);
     CHECK_FALSE(old.payload.has_value());  // v1 rows carry no payload
+    CHECK(old.revision == 0);              // v1 rows are at the decision they were created with
+    CHECK(old.revision_key.empty());
 
     // The old intent can be priced and signed under the new schema.
     ok(j.set_payload(1, payload()));
@@ -71,7 +74,7 @@ TEST_CASE("a version-1 journal migrates to version 2 and keeps its rows") {
 
     // Reopening does not migrate twice.
     Journal again = open_journal(path);
-    CHECK(ok(again.schema_version()) == 2);
+    CHECK(ok(again.schema_version()) == kSchemaVersion);
     CHECK(ok(again.intent(1)).payload == std::optional<TxPayload>(payload()));
 }
 
@@ -146,4 +149,92 @@ TEST_CASE("a nonce gap left by an intent that ended unsigned gets a self-transfe
     CHECK(ok(j.open_nonces(kChainId, kSender)) == std::vector<std::uint64_t>{0, 1});
     // Idempotent: the same gap gives the same filler.
     CHECK(ok(j.create_gap_filler(kChainId, kSender, 0, 1'700'000'200)).id == filler.id);
+}
+
+TEST_CASE("a re-planned intent keeps its id, key and nonce; the superseded decision is archived") {
+    TempDir dir;
+    const std::string path = dir.file("journal.db");
+    Journal j = open_journal(path);
+    const auto in = ok(j.create_intent(new_intent("replan-1"))).intent;
+    ok(j.set_payload(in.id, payload()));
+    // Only an intent with a signed attempt can be re-planned (a created one just takes a new payload).
+    journal::Decision fresh = new_intent("replan-1").decision;
+    fresh.amount_in = 4 * kGwei * kGwei;
+    fresh.min_amount_out = 7'000'000'000;
+    fresh.deadline = 1'700'000'900;
+    TxPayload fresh_payload = payload();
+    fresh_payload.data = "0xabcdef01"_hex;
+    fresh_payload.gas_limit = 300'000;
+    auto early = j.revise_intent(in.id, 0, fresh, fresh_payload, "replan-key-2", 1'700'000'100);
+    REQUIRE_FALSE(early);
+    CHECK(early.error().message == "revise intent: intent is created");
+    ok(j.reserve_nonce(in.id, 7));
+    const AttemptId first = ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(7), 1'700'000'001));
+    ok(j.mark_broadcast(first, 100));
+    CHECK(ok(j.attempt_revision(first)) == 0);
+
+    // A stale caller (wrong expected revision), an empty key, another vault: refused, nothing written.
+    auto stale = j.revise_intent(in.id, 1, fresh, fresh_payload, "replan-key-2", 1'700'000'100);
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().message == "revise intent: intent is at revision 0, expected 1");
+    auto nokey = j.revise_intent(in.id, 0, fresh, fresh_payload, "", 1'700'000'100);
+    REQUIRE_FALSE(nokey);
+    CHECK(nokey.error().message == "revise intent: plan key is empty");
+    journal::Decision elsewhere = fresh;
+    elsewhere.vault = kSender;
+    auto moved = j.revise_intent(in.id, 0, elsewhere, fresh_payload, "replan-key-2", 1'700'000'100);
+    REQUIRE_FALSE(moved);
+    CHECK(moved.error().message == "revise intent: a re-plan must keep the vault");
+    CHECK(ok(j.revisions(in.id)).empty());
+
+    CHECK(ok(j.revise_intent(in.id, 0, fresh, fresh_payload, "replan-key-2", 1'700'000'100)) == 1);
+    const IntentRecord now = ok(j.intent(in.id));
+    CHECK(now.id == in.id);
+    CHECK(now.idempotency_key == "replan-1");
+    CHECK(now.nonce == std::optional<std::uint64_t>(7));
+    CHECK(now.state == IntentState::kBroadcast);
+    CHECK(now.revision == 1);
+    CHECK(now.revision_key == "replan-key-2");
+    CHECK(now.decision == fresh);
+    CHECK(now.payload == std::optional<TxPayload>(fresh_payload));
+    CHECK(ok(j.intent_view(in.id)).deadline == 1'700'000'900);  // the state machine sees the new deadline
+    const auto archived = ok(j.revisions(in.id));
+    REQUIRE(archived.size() == 1);
+    CHECK(archived[0].revision == 0);
+    CHECK(archived[0].plan_key == "replan-1");
+    CHECK(archived[0].decision == new_intent("replan-1").decision);
+    CHECK(archived[0].payload == std::optional<TxPayload>(payload()));
+    CHECK(archived[0].superseded_at == 1'700'000'100);
+
+    // The next attempt at the held nonce records the revision it signs; the old one is replaced.
+    const AttemptId second =
+        ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(7, 50 * kGwei), 1'700'000'101));
+    CHECK(ok(j.attempt_revision(second)) == 1);
+    CHECK(ok(j.attempt_revision(first)) == 0);
+    const auto view = ok(j.intent_view(in.id));
+    REQUIRE(view.attempts.size() == 2);
+    CHECK(view.attempts[0].state == txm::AttemptState::kReplaced);
+
+    // Re-planned twice: both superseded decisions archived, in order; survives a reopen.
+    journal::Decision third = fresh;
+    third.direction = Direction::kBuy;
+    CHECK(ok(j.revise_intent(in.id, 1, third, payload(), "replan-key-3", 1'700'000'200)) == 2);
+    Journal again = open_journal(path);
+    const auto both = ok(again.revisions(in.id));
+    REQUIRE(both.size() == 2);
+    CHECK(both[1].revision == 1);
+    CHECK(both[1].plan_key == "replan-key-2");
+    CHECK(both[1].decision == fresh);
+    CHECK(ok(again.intent(in.id)).revision == 2);
+    CHECK(ok(again.intent(in.id)).decision.direction == Direction::kBuy);
+
+    // Once an attempt is mined the decision is history: no more re-plans.
+    ok(again.record_receipt(second, txm::ReceiptRecord{101, Hash32{}, true}));
+    auto mined = again.revise_intent(in.id, 2, fresh, fresh_payload, "replan-key-4", 1'700'000'300);
+    REQUIRE_FALSE(mined);
+    CHECK(mined.error().code == Errc::kInvalidState);
+    CHECK(mined.error().message == "revise intent: intent is included");
+    auto missing = again.attempt_revision(9999);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == Errc::kNotFound);
 }

@@ -584,21 +584,6 @@ FeesConfig parse_fees(const Table& root, const TxmConfig& txm) {
 const std::set<std::string_view> kHints{"calldata", "contract_address", "logs",         "function_selector",
                                         "hash",     "tx_hash",          "default_logs", "full"};
 
-/// True when the query string of `url` sets `key` ("...?key=v&..."); values are not looked at.
-bool url_query_has(const std::string& url, const std::string& key) {
-    const auto q = url.find('?');
-    if (q == std::string::npos) return false;
-    std::size_t pos = q + 1;
-    while (pos <= url.size()) {
-        const auto end = std::min(url.find('&', pos), url.find('#', pos));
-        const std::string part = url.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-        if (part.substr(0, part.find('=')) == key) return true;
-        if (end == std::string::npos || url[end] == '#') break;
-        pos = end + 1;
-    }
-    return false;
-}
-
 /// True when a hint list reveals nothing but the hash ([], ["hash"], ["full"], ...).
 bool privacy_is_full(const std::vector<std::string>& hints) {
     return std::all_of(hints.begin(), hints.end(), [](const std::string& h) { return h == "hash" || h == "full"; }) ||
@@ -718,7 +703,7 @@ SubmitConfig parse_submit(const Table& root) {
         rc.simulate_bundles = r.boolean("simulate_bundles", rc.simulate_bundles);
         rc.query = parse_relay_query(r);
         for (const auto& [key, value] : rc.query)
-            if (url_query_has(rc.url, key))
+            if (rpc::url_query_has(rc.url, key))
                 fail(r.field("url"), "its query string sets '" + key + "' too: set it in one place (query)");
         if (rc.kind == RelayKind::kBuilder && !rc.status_url.value_or("").empty())
             fail(r.field("status_url"), "builders have no status API for bundles");

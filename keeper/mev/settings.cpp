@@ -6,6 +6,8 @@
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "keeper/rpc/url.hpp"
+
 namespace keeper::mev {
 
 std::string_view to_string(ChannelKind k) noexcept {
@@ -57,20 +59,6 @@ Expected<void, std::string> validate_preferences(const PrivacyPreferences& p, co
 
 }  // namespace
 
-bool url_query_has(const std::string& url, const std::string& key) {
-    const auto q = url.find('?');
-    if (q == std::string::npos) return false;
-    std::size_t pos = q + 1;
-    while (pos <= url.size()) {
-        const auto end = std::min(url.find('&', pos), url.find('#', pos));
-        const std::string part = url.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-        if (part.substr(0, part.find('=')) == key) return true;
-        if (end == std::string::npos || url[end] == '#') break;
-        pos = end + 1;
-    }
-    return false;
-}
-
 PrivacyPreferences privacy_from(const std::vector<std::string>& hints, const std::vector<std::string>& builders,
                                 bool fast) {
     PrivacyPreferences p;
@@ -111,7 +99,7 @@ Expected<void, std::string> validate(const MevSettings& s) {
         for (const auto& [k, v] : r.query)
             if (k.empty()) return Unexpected(field + ".query: empty option name");
         for (const auto& [k, v] : r.query)
-            if (url_query_has(r.url, k))
+            if (rpc::url_query_has(r.url, k))
                 return Unexpected(field + ".url: its query string sets '" + k + "' too: set it in one place (query)");
         if (r.simulate_bundles && r.kind != ChannelKind::kBundle)
             return Unexpected(field + ".simulate_bundles: only bundle relays simulate (eth_callBundle)");
@@ -129,7 +117,7 @@ Expected<void, std::string> validate(const MevSettings& s) {
 std::string protect_url(const RelaySettings& relay) {
     auto query = relay.query;
     auto has = [&](const std::string& key) {
-        return url_query_has(relay.url, key) ||
+        return rpc::url_query_has(relay.url, key) ||
                std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == key; });
     };
     const bool set_hint = !has("hint");

@@ -81,9 +81,6 @@ struct MevSettings {
 /// First problem found, naming the field ("relays[1].url: must start with http:// or https://").
 [[nodiscard]] Expected<void, std::string> validate(const MevSettings& settings);
 
-/// True when the query string of `url` sets `key` ("...?key=v&...").
-[[nodiscard]] bool url_query_has(const std::string& url, const std::string& key);
-
 /// `base` with `query` appended, each key and value percent-encoded.
 [[nodiscard]] std::string with_query(const std::string& base,
                                      const std::vector<std::pair<std::string, std::string>>& query);

@@ -82,4 +82,18 @@ std::string redact_url(std::string_view url) {
     return out;
 }
 
+bool url_query_has(std::string_view url, std::string_view key) {
+    const auto q = url.find('?');
+    if (q == std::string_view::npos) return false;
+    std::size_t pos = q + 1;
+    while (pos <= url.size()) {
+        const auto end = std::min(url.find('&', pos), url.find('#', pos));
+        const std::string_view part = url.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        if (part.substr(0, part.find('=')) == key) return true;
+        if (end == std::string_view::npos || url[end] == '#') break;
+        pos = end + 1;
+    }
+    return false;
+}
+
 }  // namespace keeper::rpc

@@ -28,4 +28,8 @@ struct Url {
 /// "scheme://host:port" with userinfo, path and query removed, or "<invalid url>". Safe to log.
 [[nodiscard]] std::string redact_url(std::string_view url);
 
+/// True when the query string of `url` sets `key` ("...?key=v&...", up to any '#'); values are
+/// not looked at.
+[[nodiscard]] bool url_query_has(std::string_view url, std::string_view key);
+
 }  // namespace keeper::rpc

@@ -42,3 +42,14 @@ TEST_CASE("redact_url keeps scheme, host and port only") {
     CHECK(redact_url("ws://[::1]:8546/SECRET") == "ws://[::1]:8546");
     CHECK(redact_url("not a url SECRET") == "<invalid url>");
 }
+
+TEST_CASE("url_query_has: keys of the query string only, up to the fragment") {
+    CHECK(url_query_has("https://rpc.example/fast?hint=hash&builder=flashbots", "hint"));
+    CHECK(url_query_has("https://rpc.example/fast?hint=hash&builder=flashbots", "builder"));
+    CHECK(url_query_has("https://rpc.example/?fast", "fast"));  // a key without a value
+    CHECK_FALSE(url_query_has("https://rpc.example/fast?hint=hash", "fast"));  // the path is not the query
+    CHECK_FALSE(url_query_has("https://rpc.example/?hinted=1", "hint"));        // whole keys only
+    CHECK_FALSE(url_query_has("https://rpc.example/?a=hint", "hint"));          // values are not keys
+    CHECK_FALSE(url_query_has("https://rpc.example/?a=1#hint=2", "hint"));      // the fragment is not the query
+    CHECK_FALSE(url_query_has("https://rpc.example/hint", "hint"));
+}

@@ -80,6 +80,7 @@ struct Decision {
     std::optional<Hash32> tx_hash;  // set when the decision traded and a transaction was signed
     std::string outcome;            // the execution's detail when it did not submit
     Clock::time_point head_seen;
+    bool nothing_in_flight{true};   // no hedge of the vault was sent and not yet final
 };
 
 /// Shared between the daemon's loop thread and the driver.
@@ -200,6 +201,7 @@ struct Bench {
             d.reason = e.plan.reason;
             d.detail = e.plan.detail;
             d.head_seen = e.head_seen;
+            d.nothing_in_flight = e.plan.in_flight_delta == 0.0 && !e.replanned;
             if (e.execution) {
                 d.tx_hash = e.execution->tx_hash;
                 if (!d.tx_hash) d.outcome = e.execution->detail;
@@ -294,12 +296,13 @@ struct Bench {
         for (int i = 0; i < 20; ++i) {
             {
                 std::unique_lock lock(timeline.mutex);
-                // Idle: a decision at or after the hedge's block with nothing in flight and no new
-                // trade (a follow-up hedge decided while confirming would still be pending).
+                // Idle: a decision at or after the hedge's block with nothing in flight (the hedge is
+                // final: "inside band" alone can be said while it still waits for its confirmations)
+                // and no new trade (a follow-up hedge decided while confirming would be pending).
                 const bool idle = timeline.cv.wait_for(lock, std::chrono::milliseconds(500), [&] {
                     return std::any_of(timeline.decisions.begin(), timeline.decisions.end(), [&](const Decision& d) {
-                        return d.block >= receipt_block && d.reason != hedge::PlanReason::kInFlight &&
-                               d.reason != hedge::PlanReason::kTrade;
+                        return d.block >= receipt_block && d.nothing_in_flight &&
+                               d.reason != hedge::PlanReason::kInFlight && d.reason != hedge::PlanReason::kTrade;
                     });
                 });
                 if (idle) return true;
@@ -339,7 +342,7 @@ struct Bench {
         const auto index = wait_trade_after(before, std::chrono::seconds(10));
         if (!index) {
             error = "no hedge submitted within 10 s of the oracle move to " + std::to_string(price) +
-                    " (block " + std::to_string(before + 1) + ")" + decisions_after(before);
+                    " (block " + std::to_string(before + 1) + ")" + decisions_after(before > 12 ? before - 12 : 0);
             return std::nullopt;
         }
         std::unique_lock lock(timeline.mutex);

@@ -15,6 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "keeper/rpc/eth.hpp"
+#include "support/anvil.hpp"
+
 namespace keeper::rpc::test {
 
 namespace asio = boost::asio;
@@ -43,6 +46,18 @@ inline void run_test(asio::io_context& io, asio::awaitable<void> body, const std
 inline asio::awaitable<void> sleep_ms(long ms) {
     asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
     co_await t.async_wait(asio::use_awaitable);
+}
+
+/// Mines `blocks` blocks on the anvil node (anvil_mine).
+inline void mine(const keeper::test::AnvilProcess& node, unsigned blocks = 1) {
+    const auto r = node.raw_call("anvil_mine", "[\"" + to_quantity(std::uint64_t{blocks}) + "\"]");
+    REQUIRE(r.find("\"result\"") != std::string::npos);
+}
+
+/// The hash of block `number` as the node reports it.
+inline Hash32 hash_of(const keeper::test::AnvilProcess& node, std::uint64_t number) {
+    const auto body = Json::parse(node.raw_call("eth_getBlockByNumber", "[\"" + to_quantity(number) + "\",false]"));
+    return decode_hash(body["result"]["hash"], "hash").value();
 }
 
 }  // namespace keeper::rpc::test

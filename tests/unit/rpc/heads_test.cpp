@@ -14,6 +14,8 @@
 
 using namespace keeper;
 using namespace keeper::rpc;
+using keeper::rpc::test::hash_of;
+using keeper::rpc::test::mine;
 using keeper::rpc::test::run_test;
 using keeper::rpc::test::sleep_ms;
 using keeper::test::AnvilProcess;
@@ -39,16 +41,6 @@ RpcSettings fast_settings() {
     s.heads.reconnect_initial = std::chrono::milliseconds(50);
     s.heads.reconnect_max = std::chrono::milliseconds(200);
     return s;
-}
-
-void mine(const AnvilProcess& node, unsigned blocks = 1) {
-    const auto r = node.raw_call("anvil_mine", "[\"" + to_quantity(std::uint64_t{blocks}) + "\"]");
-    REQUIRE(r.find("\"result\"") != std::string::npos);
-}
-
-Hash32 hash_of(const AnvilProcess& node, std::uint64_t number) {
-    const auto body = Json::parse(node.raw_call("eth_getBlockByNumber", "[\"" + to_quantity(number) + "\",false]"));
-    return decode_hash(body["result"]["hash"], "hash").value();
 }
 
 // Everything a head-stream test needs, torn down in order.

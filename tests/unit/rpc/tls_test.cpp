@@ -22,6 +22,8 @@
 
 using namespace keeper;
 using namespace keeper::rpc;
+using keeper::rpc::test::hash_of;
+using keeper::rpc::test::mine;
 using keeper::rpc::test::run_test;
 using keeper::rpc::test::sleep_ms;
 using keeper::test::AnvilProcess;
@@ -55,16 +57,6 @@ RpcSettings tls_settings(const std::string& ca_file) {
     s.heads.reconnect_initial = std::chrono::milliseconds(50);
     s.heads.reconnect_max = std::chrono::milliseconds(200);
     return s;
-}
-
-void mine(const AnvilProcess& node, unsigned blocks = 1) {
-    const auto r = node.raw_call("anvil_mine", "[\"" + to_quantity(std::uint64_t{blocks}) + "\"]");
-    REQUIRE(r.find("\"result\"") != std::string::npos);
-}
-
-Hash32 hash_of(const AnvilProcess& node, std::uint64_t number) {
-    const auto body = Json::parse(node.raw_call("eth_getBlockByNumber", "[\"" + to_quantity(number) + "\",false]"));
-    return decode_hash(body["result"]["hash"], "hash").value();
 }
 
 std::uint64_t anvil_block_number(const AnvilProcess& node) {

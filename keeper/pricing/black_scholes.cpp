@@ -36,10 +36,7 @@ Expected<void, PricingError> validate(const OptionSpec& o) noexcept {
     return {};
 }
 
-namespace {
-
-// sigma sqrt(T) == 0: the discounted forward intrinsic value, a step delta, no convexity.
-Greeks degenerate(const OptionSpec& o) noexcept {
+Greeks detail::degenerate_greeks(const OptionSpec& o) noexcept {
     const double w = o.type == OptionType::kCall ? 1.0 : -1.0;
     const double df_r = std::exp(-o.rate * o.time);
     const double df_q = std::exp((o.carry - o.rate) * o.time);
@@ -56,15 +53,14 @@ Greeks degenerate(const OptionSpec& o) noexcept {
     return g;
 }
 
-// sigma sqrt(T) == 0 (expired, zero volatility, or a product that underflows). The common
-// case is decided by two compares; the square root is taken only for tiny inputs.
-bool is_degenerate(double vol, double time) noexcept {
-    if (vol >= 1e-150 && time >= 1e-150) return false;
-    return !(vol * std::sqrt(time) > 0.0);
-}
+namespace {
 
-detail::Inputs to_inputs(const OptionSpec& o) noexcept {
-    return {o.spot, o.strike, o.time, o.vol, o.rate, o.carry, o.type == OptionType::kCall ? 1.0 : -1.0};
+using detail::is_degenerate;
+
+constexpr std::size_t kBlockSize = 64;  // options per structure-of-arrays block on the stack
+
+Greeks degenerate(const OptionSpec& o) noexcept {
+    return detail::degenerate_greeks(o);
 }
 
 void kernel_block_baseline(const detail::InColumns& in, const detail::OutColumns& out, std::size_t n) noexcept {
@@ -107,50 +103,62 @@ void kernel_block_core(const detail::InColumns& in, const detail::CoreOutColumns
     impl(in, out, n);
 }
 
-template <class Out>
-Out kernel_one_baseline(const detail::Inputs& in) noexcept {
-    return detail::kernel<Out, detail::Path::kSingle>(in);
-}
-
-template <class Out>
-using KernelOne = Out (*)(const detail::Inputs&) noexcept;
-
-template <class Out>
-KernelOne<Out> select_one() noexcept {
-#if defined(KEEPER_PRICING_HAVE_AVX2)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        if constexpr (std::is_same_v<Out, Greeks>) {
-            return &detail::kernel_one_avx2;
-        } else {
-            return &detail::kernel_one_core_avx2;
-        }
-    }
-#endif
-    return &kernel_one_baseline<Out>;
-}
-
-template <class Out>
-Out kernel_one(const detail::Inputs& in) noexcept {
-    static const KernelOne<Out> impl = select_one<Out>();
-    return impl(in);
-}
-
 CoreGreeks core_of(const Greeks& g) noexcept {
     return {g.price, g.delta, g.gamma, g.vega, g.theta};
 }
 
+// The single-option entry points: each is an ifunc, bound once by the dynamic linker to the
+// AVX2+FMA build (black_scholes_avx2.cpp) or the baseline build (below) as the CPU allows, so the
+// caller's call lands directly in the kernel, which reads the OptionSpec in place.
+Greeks greeks_one_baseline(const OptionSpec& o) noexcept {
+    return detail::greeks_one<Greeks>(o);
+}
+
+CoreGreeks core_greeks_one_baseline(const OptionSpec& o) noexcept {
+    return detail::greeks_one<CoreGreeks>(o);
+}
+
+using GreeksOne = Greeks (*)(const OptionSpec&) noexcept;
+using CoreGreeksOne = CoreGreeks (*)(const OptionSpec&) noexcept;
+
+__attribute__((no_sanitize("address", "undefined"))) bool cpu_has_avx2_fma() noexcept {
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+    __builtin_cpu_init();  // an ifunc resolver runs before the constructors that would call it
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
 }  // namespace
+
+// The resolvers (C linkage: the ifunc attribute names them by their symbol). They run while the
+// dynamic linker relocates the program, before any sanitizer runtime is initialised: no
+// instrumentation.
+extern "C" {
+[[gnu::used]] __attribute__((no_sanitize("address", "undefined"))) static GreeksOne
+keeper_pricing_resolve_greeks_one() noexcept {
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+    if (cpu_has_avx2_fma()) return &detail::greeks_one_avx2;
+#endif
+    return &greeks_one_baseline;
+}
+[[gnu::used]] __attribute__((no_sanitize("address", "undefined"))) static CoreGreeksOne
+keeper_pricing_resolve_core_greeks_one() noexcept {
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+    if (cpu_has_avx2_fma()) return &detail::core_greeks_one_avx2;
+#endif
+    return &core_greeks_one_baseline;
+}
+}
+
+Greeks bs_greeks_unchecked(const OptionSpec& o) noexcept __attribute__((ifunc("keeper_pricing_resolve_greeks_one")));
+CoreGreeks bs_core_greeks_unchecked(const OptionSpec& o) noexcept
+    __attribute__((ifunc("keeper_pricing_resolve_core_greeks_one")));
 
 Expected<Greeks, PricingError> bs_greeks(const OptionSpec& o) noexcept {
     if (auto v = validate(o); !v) return Unexpected(v.error());
     return bs_greeks_unchecked(o);
-}
-
-Greeks bs_greeks_unchecked(const OptionSpec& o) noexcept {
-    assert(validate(o).has_value());
-    if (is_degenerate(o.vol, o.time)) return degenerate(o);
-    return kernel_one<Greeks>(to_inputs(o));
 }
 
 Expected<CoreGreeks, PricingError> bs_core_greeks(const OptionSpec& o) noexcept {
@@ -158,77 +166,118 @@ Expected<CoreGreeks, PricingError> bs_core_greeks(const OptionSpec& o) noexcept 
     return bs_core_greeks_unchecked(o);
 }
 
-CoreGreeks bs_core_greeks_unchecked(const OptionSpec& o) noexcept {
-    assert(validate(o).has_value());
-    if (is_degenerate(o.vol, o.time)) return core_of(degenerate(o));
-    return kernel_one<CoreGreeks>(to_inputs(o));
-}
-
 double bs_price_unchecked(const OptionSpec& o) noexcept {
     return bs_greeks_unchecked(o).price;
 }
 
-void bs_greeks_batch(std::span<const OptionSpec> options, std::span<Greeks> out) noexcept {
-    assert(out.size() == options.size());
-    // Transposed through structure-of-arrays blocks on the stack.
-    constexpr std::size_t kBlock = 64;
-    alignas(64) double in[7][kBlock];
-    alignas(64) double res[8][kBlock];
+namespace {
+
+// One block of a batch: the book transposed into structure-of-arrays columns on the stack, the
+// vectorised kernel, and back. Whether any entry is degenerate (sigma sqrt(T) possibly 0) is
+// found while transposing (a branch-free test on the fields already loaded), so the copy back
+// checks each entry only in the rare block that has one.
+template <class Out>
+void batch_block(const OptionSpec* options, Out* out, std::size_t n) noexcept {
+    constexpr bool kFull = std::is_same_v<Out, Greeks>;
+    constexpr std::size_t kOutColumns = kFull ? 8 : 5;
+    alignas(64) double in[7][kBlockSize];
+    alignas(64) double res[kOutColumns][kBlockSize];
+    bool maybe_degenerate = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        const OptionSpec& o = options[i];
+        in[0][i] = o.spot;
+        in[1][i] = o.strike;
+        in[2][i] = o.time;
+        in[3][i] = o.vol;
+        in[4][i] = o.rate;
+        in[5][i] = o.carry;
+        in[6][i] = o.type == OptionType::kCall ? 1.0 : -1.0;
+        maybe_degenerate |= !(o.vol >= 1e-150) | !(o.time >= 1e-150);
+    }
     const detail::InColumns ic{in[0], in[1], in[2], in[3], in[4], in[5], in[6]};
-    const detail::OutColumns oc{res[0], res[1], res[2], res[3], res[4], res[5], res[6], res[7]};
-    for (std::size_t base = 0; base < options.size(); base += kBlock) {
-        const std::size_t n = std::min(kBlock, options.size() - base);
-        for (std::size_t i = 0; i < n; ++i) {
-            const OptionSpec& o = options[base + i];
-            in[0][i] = o.spot;
-            in[1][i] = o.strike;
-            in[2][i] = o.time;
-            in[3][i] = o.vol;
-            in[4][i] = o.rate;
-            in[5][i] = o.carry;
-            in[6][i] = o.type == OptionType::kCall ? 1.0 : -1.0;
+    if constexpr (kFull) {
+        kernel_block(ic, {res[0], res[1], res[2], res[3], res[4], res[5], res[6], res[7]}, n);
+    } else {
+        kernel_block_core(ic, {res[0], res[1], res[2], res[3], res[4]}, n);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        Out& g = out[i];
+        g.price = res[0][i];
+        g.delta = res[1][i];
+        g.gamma = res[2][i];
+        g.vega = res[3][i];
+        g.theta = res[4][i];
+        if constexpr (kFull) {
+            g.rho = res[5][i];
+            g.vanna = res[6][i];
+            g.volga = res[7][i];
         }
-        kernel_block(ic, oc, n);
+    }
+    if (maybe_degenerate) [[unlikely]] {
         for (std::size_t i = 0; i < n; ++i) {
-            const OptionSpec& o = options[base + i];
-            if (is_degenerate(o.vol, o.time)) {
-                out[base + i] = degenerate(o);
-                continue;
+            if (!is_degenerate(options[i].vol, options[i].time)) continue;
+            if constexpr (kFull) {
+                out[i] = degenerate(options[i]);
+            } else {
+                out[i] = core_of(degenerate(options[i]));
             }
-            out[base + i] = {res[0][i], res[1][i], res[2][i], res[3][i], res[4][i], res[5][i], res[6][i], res[7][i]};
         }
     }
 }
 
-void bs_core_greeks_batch(std::span<const OptionSpec> options, std::span<CoreGreeks> out) noexcept {
-    assert(out.size() == options.size());
-    constexpr std::size_t kBlock = 64;
-    alignas(64) double in[7][kBlock];
-    alignas(64) double res[5][kBlock];
-    const detail::InColumns ic{in[0], in[1], in[2], in[3], in[4], in[5], in[6]};
-    const detail::CoreOutColumns oc{res[0], res[1], res[2], res[3], res[4]};
-    for (std::size_t base = 0; base < options.size(); base += kBlock) {
-        const std::size_t n = std::min(kBlock, options.size() - base);
-        for (std::size_t i = 0; i < n; ++i) {
-            const OptionSpec& o = options[base + i];
-            in[0][i] = o.spot;
-            in[1][i] = o.strike;
-            in[2][i] = o.time;
-            in[3][i] = o.vol;
-            in[4][i] = o.rate;
-            in[5][i] = o.carry;
-            in[6][i] = o.type == OptionType::kCall ? 1.0 : -1.0;
-        }
-        kernel_block_core(ic, oc, n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const OptionSpec& o = options[base + i];
-            if (is_degenerate(o.vol, o.time)) {
-                out[base + i] = core_of(degenerate(o));
-                continue;
-            }
-            out[base + i] = {res[0][i], res[1][i], res[2][i], res[3][i], res[4][i]};
+}  // namespace
+
+namespace {
+
+template <class Out>
+using BatchOptions = bool (*)(const OptionSpec*, Out*, std::size_t) noexcept;
+
+// The baseline build: block by block through batch_block.
+template <class Out>
+bool batch_options_baseline(const OptionSpec* options, Out* out, std::size_t n) noexcept {
+    for (std::size_t base = 0; base < n; base += kBlockSize)
+        batch_block(options + base, out + base, std::min(kBlockSize, n - base));
+    return false;  // batch_block has fixed its degenerate entries already
+}
+
+template <class Out>
+BatchOptions<Out> select_batch() noexcept {
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+    if (cpu_has_avx2_fma()) {
+        if constexpr (std::is_same_v<Out, Greeks>) {
+            return &detail::batch_options_avx2;
+        } else {
+            return &detail::batch_options_core_avx2;
         }
     }
+#endif
+    return &batch_options_baseline<Out>;
+}
+
+template <class Out>
+void batch(std::span<const OptionSpec> options, std::span<Out> out) noexcept {
+    assert(out.size() == options.size());
+    static const BatchOptions<Out> impl = select_batch<Out>();
+    if (!impl(options.data(), out.data(), options.size())) [[likely]]
+        return;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        if (!is_degenerate(options[i].vol, options[i].time)) continue;
+        if constexpr (std::is_same_v<Out, Greeks>) {
+            out[i] = degenerate(options[i]);
+        } else {
+            out[i] = core_of(degenerate(options[i]));
+        }
+    }
+}
+
+}  // namespace
+
+void bs_greeks_batch(std::span<const OptionSpec> options, std::span<Greeks> out) noexcept {
+    batch(options, out);
+}
+
+void bs_core_greeks_batch(std::span<const OptionSpec> options, std::span<CoreGreeks> out) noexcept {
+    batch(options, out);
 }
 
 void bs_greeks_columns(const OptionColumns& in, const GreekColumns& out) noexcept {

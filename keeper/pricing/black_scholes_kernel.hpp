@@ -8,10 +8,16 @@
 // normal.hpp and fast_math.hpp are always_inline for the same reason.
 #pragma once
 
+#include <algorithm>
+#include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
+
+#include <emmintrin.h>
 
 #include "keeper/pricing/black_scholes.hpp"
 #include "keeper/pricing/fast_math.hpp"
@@ -44,11 +50,27 @@ struct CoreOutColumns {
     double *price, *delta, *gamma, *vega, *theta;
 };
 
-/// The batch loops and the single-option kernels for AVX2+FMA CPUs (black_scholes_avx2.cpp).
+/// The batch loops and the single-option entry points for AVX2+FMA CPUs (black_scholes_avx2.cpp).
 void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n) noexcept;
 void kernel_block_core_avx2(const InColumns& in, const CoreOutColumns& out, std::size_t n) noexcept;
-Greeks kernel_one_avx2(const Inputs& in) noexcept;
-CoreGreeks kernel_one_core_avx2(const Inputs& in) noexcept;
+Greeks greeks_one_avx2(const OptionSpec& o) noexcept;
+CoreGreeks core_greeks_one_avx2(const OptionSpec& o) noexcept;
+/// A whole book: out[i] = the kernel's Greeks of options[i]; returns whether any entry may be
+/// degenerate (the caller then overwrites those).
+bool batch_options_avx2(const OptionSpec* options, Greeks* out, std::size_t n) noexcept;
+bool batch_options_core_avx2(const OptionSpec* options, CoreGreeks* out, std::size_t n) noexcept;
+
+/// sigma sqrt(T) == 0: the discounted forward intrinsic value, a step delta, no convexity
+/// (black_scholes.cpp; out of line, cold).
+Greeks degenerate_greeks(const OptionSpec& o) noexcept;
+
+/// sigma sqrt(T) == 0 (expired, zero volatility, or a product that underflows). The common
+/// case is decided by two compares; the square root is taken only for tiny inputs.
+[[gnu::always_inline]] inline bool is_degenerate(double vol, double time) noexcept {
+    if (vol >= 1e-150 && time >= 1e-150) [[likely]]
+        return false;
+    return !(vol * std::sqrt(time) > 0.0);
+}
 
 // The kernel works on plain doubles so that the batch loop below vectorises. `w` is +1 for a
 // call and -1 for a put. Lanes with sigma sqrt(T) == 0 produce garbage and are overwritten
@@ -59,48 +81,31 @@ struct Inputs {
 
 namespace {
 
-// Which path the kernel is compiled for. A single option (kSingle) waits on its dependency
-// chain: it takes the table-driven detail::log (the shortest chain) and evaluates its two
-// erfcx (of |d1| and |d2|) as a pair in one SSE register: a shorter chain and fewer
-// instructions, so that consecutive calls overlap more. (The two discount factors as a pair
-// measured slower: the clamps of exp become vector blends.) A vectorised loop (kLoop) runs one option per lane: a
-// table lookup there would be a gather, which measured slower than the branch-free polynomial.
-enum class Path : std::uint8_t { kSingle, kLoop };
-
 // Six divisions, three exponentials, one logarithm and two erfcx per option: phi(d2) comes from
 // phi(d1) F/K (exact: d2^2 = d1^2 - 2 ln(F/K)), and 1/vol = sqrt(T)/s, vol/sqrt(T) = vol^2/s.
 // Out is Greeks (all of them) or CoreGreeks (price, delta, gamma, vega, theta: the same
-// operations, without rho, vanna and volga).
-template <class Out, Path kPath>
+// operations, without rho, vanna and volga). This is the vectorised loops' form (one option per
+// lane): branch-free, no table (a lookup there would be a gather, which measured slower).
+template <class Out>
 [[gnu::always_inline]] inline Out kernel(Inputs in) noexcept {
     const double sqrt_t = std::sqrt(in.time);
     const double s_raw = in.vol * sqrt_t;
-    // A loop's degenerate lanes (s = 0, overwritten by the caller) divide by 1 instead; a single
-    // option is never degenerate here.
-    const double s = kPath == Path::kSingle || s_raw > 0.0 ? s_raw : 1.0;
+    // Degenerate lanes (s = 0, overwritten by the caller) divide by 1 instead.
+    const double s = s_raw > 0.0 ? s_raw : 1.0;
     const double inv_s = 1.0 / s;
     const double df_r = detail::exp(-in.rate * in.time);
     const double growth = detail::exp(in.carry * in.time);  // F / S
     const double df_q = df_r * growth;
     const double moneyness = in.spot / in.strike;
-    const double ln_moneyness = kPath == Path::kSingle ? detail::log(moneyness) : detail::log_polynomial(moneyness);
-    const double x = ln_moneyness + in.carry * in.time;  // ln(F/K)
+    const double x = detail::log_polynomial(moneyness) + in.carry * in.time;  // ln(F/K)
     const double d1 = x * inv_s + 0.5 * s;
     const double d2 = d1 - s;
     const double a1 = d1 < 0.0 ? -d1 : d1;
     const double a2 = d2 < 0.0 ? -d2 : d2;
     const double e1 = exp_minus_half_square(a1);
-    const double e2 = e1 * (moneyness * growth);  // exp(-d2^2/2) = exp(-d1^2/2) F/K
-    double tail1 = 0.0;                           // Phi(-|d1|)
-    double tail2 = 0.0;                           // Phi(-|d2|)
-    if constexpr (kPath == Path::kSingle) {
-        const Pair tails = 0.5 * erfcx_nonnegative(Pair{a1, a2} * kInvSqrt2) * Pair{e1, e2};
-        tail1 = tails[0];
-        tail2 = tails[1];
-    } else {
-        tail1 = norm_tail_from_density(a1, e1);
-        tail2 = norm_tail_from_density(a2, e2);
-    }
+    const double e2 = e1 * (moneyness * growth);          // exp(-d2^2/2) = exp(-d1^2/2) F/K
+    const double tail1 = norm_tail_from_density(a1, e1);  // Phi(-|d1|)
+    const double tail2 = norm_tail_from_density(a2, e2);  // Phi(-|d2|)
     const double n1 = kInvSqrt2Pi * e1;
     const double cdf1 = in.w * d1 < 0.0 ? tail1 : 1.0 - tail1;  // Phi(w d1)
     const double cdf2 = in.w * d2 < 0.0 ? tail2 : 1.0 - tail2;  // Phi(w d2)
@@ -121,6 +126,111 @@ template <class Out, Path kPath>
     return g;
 }
 
+inline constexpr double kTop26Bits = std::bit_cast<double>(std::uint64_t{0xfffffffff8000000u});
+
+// v < 0 ? a : b without a branch or a round trip through an integer register (an SSE2 compare
+// mask; the AVX2 build fuses the three logic operations into one blend).
+[[gnu::always_inline]] inline double select_if_negative(double v, double a, double b) noexcept {
+    const __m128d mask = _mm_cmplt_sd(_mm_set_sd(v), _mm_setzero_pd());
+    return _mm_cvtsd_f64(_mm_or_pd(_mm_and_pd(mask, _mm_set_sd(a)), _mm_andnot_pd(mask, _mm_set_sd(b))));
+}
+
+// One option outside kernel_single's fast range: the loop kernel, which handles every valid
+// input (precondition: sigma sqrt(T) > 0).
+template <class Out>
+[[gnu::noinline, gnu::cold]] Out kernel_single_general(const OptionSpec& o) noexcept {
+    return kernel<Out>({o.spot, o.strike, o.time, o.vol, o.rate, o.carry, o.type == OptionType::kCall ? 1.0 : -1.0});
+}
+
+// One option (bs_greeks_unchecked, bs_core_greeks_unchecked; precondition: sigma sqrt(T) > 0).
+// The formulas of `kernel`, arranged for a caller that waits on the dependency chain
+// (S/K -> log -> d1 -> exp, erfcx -> Phi -> price) and whose instruction count bounds how far
+// consecutive calls overlap in the out-of-order window:
+//  * one range check up front and one after d1 replace every clamp and select of exp and log:
+//    |rT|, |bT| <= 700, S/K normal, |d1|, |d2| < 11.25 (else kernel_single_general, which
+//    takes any input);
+//  * the two discount factors as one pair exponential (exp_pair_in_range);
+//  * table-driven log and e^{-d1^2/2} (a chain of three multiply-adds each), the latter with
+//    d1^2 split exactly and the low part folded into the reduced argument;
+//  * the two erfcx from 32 short polynomials picked by the argument (erfcx_piecewise below 8:
+//    no division).
+template <class Out>
+[[gnu::always_inline]] inline Out kernel_single(const OptionSpec& o) noexcept {
+    constexpr double kMaxExponent = 700.0;
+    const double w = o.type == OptionType::kCall ? 1.0 : -1.0;
+    const double rate_time = o.rate * o.time;
+    const double carry_time = o.carry * o.time;
+    const double moneyness = o.spot / o.strike;
+    const bool in_range = std::abs(rate_time) <= kMaxExponent && std::abs(carry_time) <= kMaxExponent &&
+                          moneyness >= std::numeric_limits<double>::min() &&
+                          moneyness <= std::numeric_limits<double>::max();
+    if (!in_range) [[unlikely]]
+        return kernel_single_general<Out>(o);
+    const double sqrt_t = std::sqrt(o.time);
+    const double s = o.vol * sqrt_t;
+    const double inv_s = 1.0 / s;
+    // Off the dependency chain: formed while the chain waits on log(S/K).
+    const double inv_s_over_spot = inv_s / o.spot;
+    const double half_var_rate = 0.5 * o.vol * o.vol * inv_s;  // sigma / (2 sqrt T)
+    const Pair discount = exp_pair_in_range(Pair{-rate_time, carry_time});
+    const double df_r = discount[0];
+    const double growth = discount[1];  // F / S
+    const double df_q = df_r * growth;
+    // d1 = ln(F/K)/s + s/2 = tail/s + (head/s + (bT/s + s/2)), ln(S/K) = head + tail: all but
+    // the last multiply-add are formed while the chain waits on the logarithm's series.
+    const LogParts ln_moneyness = log_normal_range_parts(moneyness);
+    const double d1 = ln_moneyness.tail * inv_s + (ln_moneyness.head * inv_s + (carry_time * inv_s + 0.5 * s));
+    const double d2 = d1 - s;
+    const double a1 = std::abs(d1);
+    const double a2 = std::abs(d2);
+    if (!(std::max(a1, a2) < kErfcxPiecewiseMaxArg)) [[unlikely]]
+        return kernel_single_general<Out>(o);
+    // e1 = exp(-a1^2/2): a1 = hi + lo with hi its top 26 bits (one AND, in an SSE register), so
+    // a1^2 = hi^2 + lo (2 hi + lo) with hi^2 exact (|lo (2 hi + lo)| < 1e-6 here).
+    const double hi = _mm_cvtsd_f64(_mm_and_pd(_mm_set_sd(a1), _mm_set_sd(kTop26Bits)));
+    const double lo = a1 - hi;
+    const double e1 = exp_minus_half_in_range(hi * hi, -0.5 * lo * (hi + hi + lo));
+    const double half_e1 = 0.5 * e1;
+    const double half_e2 = half_e1 * (moneyness * growth);        // exp(-d2^2/2) = exp(-d1^2/2) F/K
+    const double tail1 = erfcx_piecewise_in_range(a1) * half_e1;  // Phi(-|d1|)
+    const double tail2 = erfcx_piecewise_in_range(a2) * half_e2;  // Phi(-|d2|)
+    const double n1 = kInvSqrt2Pi * e1;
+    const double cdf1 = select_if_negative(w * d1, tail1, 1.0 - tail1);  // Phi(w d1)
+    const double cdf2 = select_if_negative(w * d2, tail2, 1.0 - tail2);  // Phi(w d2)
+    const double sq = o.spot * df_q;
+    const double kr = o.strike * df_r;
+    const double w_sq = w * sq;
+    const double w_kr = w * kr;
+    const double sq_n1 = sq * n1;
+    Out g;
+    g.price = w_sq * cdf1 - w_kr * cdf2;
+    g.delta = w * df_q * cdf1;
+    g.gamma = df_q * n1 * inv_s_over_spot;
+    g.vega = sq_n1 * sqrt_t;
+    g.theta = -sq_n1 * half_var_rate + ((o.rate - o.carry) * w_sq * cdf1 - o.rate * w_kr * cdf2);
+    if constexpr (std::is_same_v<Out, Greeks>) {
+        g.rho = w_kr * o.time * cdf2;
+        g.vanna = -df_q * n1 * d2 * sqrt_t * inv_s;
+        g.volga = g.vega * d1 * d2 * sqrt_t * inv_s;
+    }
+    return g;
+}
+
+// The single-option entry points' body, compiled once per instruction set.
+template <class Out>
+[[gnu::always_inline]] inline Out greeks_one(const OptionSpec& o) noexcept {
+    assert(validate(o).has_value());
+    if (is_degenerate(o.vol, o.time)) [[unlikely]] {
+        const Greeks g = degenerate_greeks(o);
+        if constexpr (std::is_same_v<Out, Greeks>) {
+            return g;
+        } else {
+            return {g.price, g.delta, g.gamma, g.vega, g.theta};
+        }
+    }
+    return kernel_single<Out>(o);
+}
+
 // Restrict-qualified parameters (GCC keeps their no-alias promise through inlining, unlike
 // that of restrict locals): the caller guarantees that no column overlaps another.
 [[gnu::always_inline]] inline void kernel_columns(const double* __restrict spot, const double* __restrict strike,
@@ -133,7 +243,7 @@ template <class Out, Path kPath>
                                                   double* __restrict volga, std::size_t n) noexcept {
 #pragma GCC unroll 2  // two independent iterations in flight: the kernel is latency-bound
     for (std::size_t i = 0; i < n; ++i) {
-        const Greeks g = kernel<Greeks, Path::kLoop>({spot[i], strike[i], time[i], vol[i], rate[i], carry[i], w[i]});
+        const Greeks g = kernel<Greeks>({spot[i], strike[i], time[i], vol[i], rate[i], carry[i], w[i]});
         price[i] = g.price;
         delta[i] = g.delta;
         gamma[i] = g.gamma;
@@ -154,8 +264,7 @@ template <class Out, Path kPath>
                                                        std::size_t n) noexcept {
 #pragma GCC unroll 2
     for (std::size_t i = 0; i < n; ++i) {
-        const CoreGreeks g =
-            kernel<CoreGreeks, Path::kLoop>({spot[i], strike[i], time[i], vol[i], rate[i], carry[i], w[i]});
+        const CoreGreeks g = kernel<CoreGreeks>({spot[i], strike[i], time[i], vol[i], rate[i], carry[i], w[i]});
         price[i] = g.price;
         delta[i] = g.delta;
         gamma[i] = g.gamma;

@@ -5,8 +5,12 @@
 // integer shifts on the bit pattern, so the batched loops in black_scholes.cpp vectorise
 // (AVX2 clone). `log` reads a 128-entry table (the shortest dependency chain, for the
 // single-option paths and the implied-volatility solver); `log_polynomial` has none (for the
-// vectorised loops, where a lookup would be a gather). Accuracy: < 2 ulp on the ranges the
-// pricer uses; exp flushes results below DBL_MIN to zero; both propagate NaN.
+// vectorised loops, where a lookup would be a gather). `exp_table` and
+// `exp_minus_half_in_range` read a 64-entry table of 2^(j/64) (scalar_tables.hpp) and
+// `exp_pair_in_range` evaluates two exponentials in one SSE register: the single-option Greeks
+// and the implied-volatility solver. The `_in_range` forms have no clamp or select: their callers
+// check the range once. Accuracy: < 2 ulp on the ranges the pricer uses (tests/unit/pricing/
+// fast_math_test.cpp); exp flushes results below DBL_MIN to zero; both propagate NaN.
 // An implementation detail of normal.hpp (namespace detail): not part of the public API.
 #pragma once
 
@@ -15,6 +19,7 @@
 #include <limits>
 
 #include "keeper/pricing/log_table.hpp"
+#include "keeper/pricing/scalar_tables.hpp"
 
 namespace keeper::pricing::detail {
 
@@ -55,6 +60,79 @@ typedef double Pair __attribute__((vector_size(16)));
     return x < -708.0 ? 0.0 : (x > 709.0 ? std::numeric_limits<double>::infinity() : v);
 }
 
+/// Two doubles of integers (the bit patterns of a Pair).
+typedef std::int64_t PairBits __attribute__((vector_size(16)));
+
+/// e^x for both lanes of a Pair, for arguments in [-708, 708] only (no clamp, no select: the
+/// single-option kernel checks its range once for all its exponentials). `exp`'s reduction and
+/// degree-13 polynomial, in one SSE register; the same results as `exp` bit for bit where no
+/// multiply-add is fused, < 1 ulp either way.
+[[nodiscard, gnu::always_inline]] inline Pair exp_pair_in_range(Pair x) noexcept {
+    const Pair shifted = x * kLog2e + kRoundShift;
+    const Pair n = shifted - kRoundShift;
+    const Pair r = (x - n * kLn2Hi) - n * kLn2Lo;
+    const Pair r2 = r * r;
+    const Pair r4 = r2 * r2;
+    const Pair r8 = r4 * r4;
+    const Pair p01 = 1.0 + r;
+    const Pair p23 = 0.5 + r * (1.0 / 6.0);
+    const Pair p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const Pair p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const Pair p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const Pair p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const Pair p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const Pair q0 = p01 + r2 * p23;
+    const Pair q1 = p45 + r2 * p67;
+    const Pair q2 = p89 + r2 * p1011;
+    const Pair p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+    const PairBits scale = (std::bit_cast<PairBits>(shifted) + 1023) << 52;
+    return p * std::bit_cast<Pair>(scale);
+}
+
+/// e^x with the 64-entry table of exp_minus_half_in_range (a chain of three multiply-adds after
+/// the reduction where `exp` has five), for the implied-volatility solver. The same range and
+/// limits as `exp` (flushes below e^-708 to zero, NaN passes through); < 1.5 ulp.
+[[nodiscard, gnu::always_inline]] inline double exp_table(double x) noexcept {
+    constexpr double kScale = 64.0 * kLog2e;
+    constexpr double kStepHi = kLn2Hi / 64.0;
+    constexpr double kStepLo = kLn2Lo / 64.0;
+    const double xc = x > 709.0 ? 709.0 : (x < -708.0 ? -708.0 : x);
+    const double shifted = xc * kScale + kRoundShift;
+    const double n = shifted - kRoundShift;
+    const double r = (xc - n * kStepHi) - n * kStepLo;
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(shifted);
+    const double scale =
+        std::bit_cast<double>(kExp2Table[bits & ((1u << kExp2TableBits) - 1u)] + ((bits >> kExp2TableBits) << 52));
+    const double r2 = r * r;
+    const double q = (0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
+    const double v = (scale + scale * r) + (r2 * scale) * q;
+    return x < -708.0 ? 0.0 : (x > 709.0 ? std::numeric_limits<double>::infinity() : v);
+}
+
+/// e^(-h/2 + dx) for h = hi^2 in [0, 1416] and |dx| < 1e-3 (no clamp, no select), for the
+/// single-option kernel's e^{-d^2/2} with d^2 split exactly (hi^2 exact, dx the rest). A 64-entry
+/// table: -h/2 = (64 k + j) ln2/64 + r, |r| <= ln2/128, e^x = 2^k 2^(j/64) e^(r + dx), with 2^k
+/// added to the exponent field of the table's 2^(j/64) and e^r its degree-5 Taylor polynomial
+/// (truncation < 4e-17 relative): a chain of three multiply-adds after the reduction, where `exp`
+/// has five, and dx enters the reduced argument, so it costs no correction term. < 1.5 ulp.
+[[nodiscard, gnu::always_inline]] inline double exp_minus_half_in_range(double h, double dx) noexcept {
+    constexpr double kScale = -0.5 * 64.0 * kLog2e;
+    constexpr double kStepHi = kLn2Hi / 64.0;  // exact: n * kStepHi is exact for |n| < 2^21
+    constexpr double kStepLo = kLn2Lo / 64.0;
+    const double x = -0.5 * h;  // exact
+    const double shifted = h * kScale + kRoundShift;
+    const double n = shifted - kRoundShift;
+    const double r = (x - n * kStepHi) + (dx - n * kStepLo);
+    // bits(shifted) = bits(1.5 * 2^52) + n: the low six bits are j = n mod 64, and the rest,
+    // shifted down by six and up into the exponent field, leave k * 2^52 modulo 2^64.
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(shifted);
+    const double scale =
+        std::bit_cast<double>(kExp2Table[bits & ((1u << kExp2TableBits) - 1u)] + ((bits >> kExp2TableBits) << 52));
+    const double r2 = r * r;
+    const double q = (0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
+    return (scale + scale * r) + (r2 * scale) * q;  // scale (1 + r + r^2 q)
+}
+
 /// ln x for x > 0, table-driven (the short dependency chain is what the scalar Greeks wait on):
 /// x = 2^k z with z in [0.6875, 1.375), c_i the centre of the subinterval of z picked by the top
 /// seven mantissa bits (log_table.hpp, 128 entries), r = z / c_i - 1 = z * (1/c_i) - 1 (|r| <
@@ -90,6 +168,43 @@ typedef double Pair __attribute__((vector_size(16)));
     const double p = (p01 + r2 * p23) + r4 * (p45 - r2 * 0.125);
     const double v = (k * kLn2Hi + e.logc) + (r + (k * kLn2Lo + r2 * p));
     return x > 0.0 ? (x < kInf ? v : x) : (x == 0.0 ? -kInf : std::numeric_limits<double>::quiet_NaN());
+}
+
+/// ln x = head + tail for a positive, normal, finite x only (no select: the single-option kernel
+/// checks its argument's range together with its other preconditions). `log`'s table reduction;
+/// head = k ln2_hi + ln c is known as soon as the table entry is read, tail (the series) later,
+/// so a caller that scales ln x (d1 = ln(F/K) / (sigma sqrt T) + ...) can fold head in early
+/// and wait one multiply-add after the tail. head + tail rounded is `log(x)`.
+struct LogParts {
+    double head;
+    double tail;
+};
+[[nodiscard, gnu::always_inline]] inline LogParts log_normal_range_parts(double x) noexcept {
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(x);
+    const std::uint64_t u = bits + 0x000a000000000000u;
+    const std::uint64_t eb = u >> 52;
+    const LogTableEntry& e = kLogTable[(u >> (52 - kLogTableBits)) & ((1u << kLogTableBits) - 1u)];
+    const double z = std::bit_cast<double>(bits - (u & 0xfff0000000000000u) + 0x3ff0000000000000u);
+    const double k = std::bit_cast<double>(0x4330000000000000u | eb) - (4503599627370496.0 + 1023.0);
+#if defined(__FMA__)
+    const double r = __builtin_fma(z, e.invc, -1.0);
+#else
+    const double z_hi = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & 0xffffffffe0000000u);
+    const double r = (z_hi * e.invc - 1.0) + (z - z_hi) * e.invc;
+#endif
+    const double r2 = r * r;
+    const double r4 = r2 * r2;
+    const double p01 = -0.5 + r * (1.0 / 3.0);
+    const double p23 = -0.25 + r * 0.2;
+    const double p45 = -1.0 / 6.0 + r * (1.0 / 7.0);
+    const double p = (p01 + r2 * p23) + r4 * (p45 - r2 * 0.125);
+    return {k * kLn2Hi + e.logc, r + (k * kLn2Lo + r2 * p)};
+}
+
+/// `log` for a positive, normal, finite x only (log_normal_range_parts, summed).
+[[nodiscard, gnu::always_inline]] inline double log_normal_range(double x) noexcept {
+    const LogParts p = log_normal_range_parts(x);
+    return p.head + p.tail;
 }
 
 /// ln x for x > 0 without a table, for the vectorised loops (where a table lookup becomes a

@@ -35,35 +35,55 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // volatility about 0.6 eps / t relative. (A threshold of 0.01 measured no faster and four
 // times less accurate.)
 constexpr double kTaylorT = 0.05;
+constexpr double kSqrtPiOver2Inverse = 0.797884560802865355879892119868763737;  // sqrt(2/pi)
 
 // The solver's exponentials and logarithms are the inline kernels of fast_math.hpp (< 2 ulp,
 // and no call that spills every register); exp falls back to libm where the result would be
-// subnormal, which the kernel flushes to zero. exp(x/2) = b_max stays libm's everywhere, so that
-// it is the same number the entry points compared the price against.
+// subnormal, which the kernel flushes to zero. b_max = exp(x/2) is computed once by each entry
+// point, compared against the price there and passed down, so the solver uses that same number.
 [[gnu::always_inline]] inline double fast_exp(double v) noexcept {
-    return v > -700.0 ? detail::exp(v) : std::exp(v);
+    return v > -700.0 ? detail::exp_table(v) : std::exp(v);
 }
 
 // All functions below take the reduced problem: an out-of-the-money call, x <= 0, s > 0,
 // h = x/s, t = s/2, P = b'(s) = exp(-(h^2 + t^2)/2) / sqrt(2 pi).
 
+// m(z) = Phi(z)/phi(z) for one z <= 0: the table polynomials of erfcx_piecewise_in_range where
+// |z| < 11.25, else the single polynomial.
+[[gnu::always_inline]] inline double mills_ratio(double z) noexcept {
+    if (-z < kErfcxPiecewiseMaxArg) [[likely]]
+        return kSqrtPiOver2 * erfcx_piecewise_in_range(-z);
+    return mills_ratio_nonpositive(z);
+}
+
 // m(h+t) - m(h-t) = 2 sum_{k odd} t^k m^(k)(h) / k!, with m' = 1 + h m and
 // m^(n+1) = h m^(n) + n m^(n-1). Eleven terms: truncation < 1e-17 relative for t < 0.05.
 [[gnu::always_inline]] inline double bracket_taylor(double h, double t) noexcept {
     double m[12];
-    m[0] = mills_ratio_nonpositive(h);
+    m[0] = mills_ratio(h);
     m[1] = 1.0 + h * m[0];
     for (int n = 1; n < 11; ++n) m[n + 1] = h * m[n] + n * m[n - 1];
+    // The terms in the order the recurrence delivers them (the largest first), so that the sum
+    // waits one multiply-add, not five, after the last derivative.
     const double t2 = t * t;
-    const double series =
-        m[1] + t2 * (m[3] / 6.0 +
-                     t2 * (m[5] / 120.0 + t2 * (m[7] / 5040.0 + t2 * (m[9] / 362880.0 + t2 * (m[11] / 39916800.0)))));
+    const double t4 = t2 * t2;
+    const double t6 = t4 * t2;
+    const double t8 = t4 * t4;
+    const double t10 = t8 * t2;
+    double series = m[1] + (t2 * (1.0 / 6.0)) * m[3];
+    series += (t4 * (1.0 / 120.0)) * m[5];
+    series += (t6 * (1.0 / 5040.0)) * m[7];
+    series += (t8 * (1.0 / 362880.0)) * m[9];
+    series += (t10 * (1.0 / 39916800.0)) * m[11];
     return 2.0 * t * series;
 }
 
-// The Mills ratios m(z0), m(z1) (z0, z1 <= 0) as one pair: their two erfcx share one SSE
-// register, which shortens the solver's dependency chain.
+// The Mills ratios m(z0), m(z1) (z0, z1 <= 0). Where both |z| < 11.25 (all but the far
+// wings), two table polynomials (erfcx_piecewise_in_range: no division); beyond, the two erfcx
+// of the single polynomial as one pair in an SSE register.
 [[gnu::always_inline]] inline detail::Pair mills_ratio_pair(double z0, double z1) noexcept {
+    if (-z0 < kErfcxPiecewiseMaxArg && -z1 < kErfcxPiecewiseMaxArg) [[likely]]
+        return kSqrtPiOver2 * detail::Pair{erfcx_piecewise_in_range(-z0), erfcx_piecewise_in_range(-z1)};
     return kSqrtPiOver2 * erfcx_nonnegative(detail::Pair{z0, z1} * -kInvSqrt2);
 }
 
@@ -83,7 +103,7 @@ struct Parts {
     double b;         // b itself, above s_c (NaN below)
 };
 
-[[gnu::always_inline]] inline Parts parts(double x, double s) noexcept {
+[[gnu::always_inline]] inline Parts parts(double x, double s, double b_max) noexcept {
     const double h = x / s;
     const double t = 0.5 * s;
     const double log_vega = -0.5 * (h * h + t * t) - kLnSqrt2Pi;
@@ -93,7 +113,7 @@ struct Parts {
         const detail::Pair m = mills_ratio_pair(h + t, h - t);
         return {log_vega, m[0] - m[1], kNan};
     }
-    return {log_vega, kNan, std::exp(0.5 * x) - fast_exp(log_vega) * complement_ratio(h, t)};
+    return {log_vega, kNan, b_max - fast_exp(log_vega) * complement_ratio(h, t)};
 }
 
 // The middle branch's objective needs b and b'.
@@ -102,28 +122,26 @@ struct Middle {
     double vega;
 };
 
-[[gnu::always_inline]] inline Middle evaluate_middle(double x, double s) noexcept {
-    const Parts p = parts(x, s);
+[[gnu::always_inline]] inline Middle evaluate_middle(double x, double s, double b_max) noexcept {
+    const Parts p = parts(x, s, b_max);
     const double vega = fast_exp(p.log_vega);
     return {std::isnan(p.b) ? vega * p.bracket : p.b, vega};
 }
 
-// The lower branch's needs ln b, b'/b = 1/bracket and its reciprocal, none of which
-// underflows. (Both ratios are returned: the reciprocal of a reciprocal would be a division
-// on the solver's dependency chain.)
+// The lower branch's needs ln b and b/b' = bracket, neither of which underflows. (Its step
+// is formed without b'/b: see solve.)
 struct Lower {
     double log_b;
-    double vega_over_b;
     double b_over_vega;
 };
 
-[[gnu::always_inline]] inline Lower evaluate_lower(double x, double s) noexcept {
-    const Parts p = parts(x, s);
+[[gnu::always_inline]] inline Lower evaluate_lower(double x, double s, double b_max) noexcept {
+    const Parts p = parts(x, s, b_max);
     if (!std::isnan(p.b)) {
         const double vega = fast_exp(p.log_vega);
-        return {detail::log(p.b), vega / p.b, p.b / vega};
+        return {detail::log(p.b), p.b / vega};
     }
-    return {p.log_vega + detail::log(p.bracket), 1.0 / p.bracket, p.bracket};
+    return {p.log_vega + detail::log(p.bracket), p.bracket};
 }
 
 struct Upper {
@@ -132,7 +150,7 @@ struct Upper {
     double c_over_vega;  // its reciprocal
 };
 
-[[gnu::always_inline]] inline Upper evaluate_upper(double x, double s) noexcept {
+[[gnu::always_inline]] inline Upper evaluate_upper(double x, double s, double b_max) noexcept {
     const double h = x / s;
     const double t = 0.5 * s;
     const double log_vega = -0.5 * (h * h + t * t) - kLnSqrt2Pi;
@@ -140,15 +158,9 @@ struct Upper {
         const double r = complement_ratio(h, t);
         return {log_vega + detail::log(r), 1.0 / r, r};
     }
-    const Middle m = evaluate_middle(x, s);
-    const double c = std::exp(0.5 * x) - m.b;
+    const Middle m = evaluate_middle(x, s, b_max);
+    const double c = b_max - m.b;
     return {detail::log(c), m.vega / c, c / m.vega};
-}
-
-[[gnu::always_inline]] inline double vega_at(double x, double s) noexcept {
-    const double h = x / s;
-    const double t = 0.5 * s;
-    return kInvSqrt2Pi * fast_exp(-0.5 * (h * h + t * t));
 }
 
 // Delbourgo-Gregory rational cubic through (xl, yl), (xr, yr) with slopes dl, dr and control
@@ -195,21 +207,22 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
     // erfcx(s_c/sqrt 2)), so b_c = b_max (1 - erfcx(s_c/sqrt 2)) / 2 costs one erfcx. Below the
     // Taylor threshold the general evaluation keeps its accuracy.
     const double b_c = x == 0.0                ? 0.0
-                       : s_c >= 2.0 * kTaylorT ? 0.5 * b_max * (1.0 - erfcx_nonnegative(s_c * kInvSqrt2))
-                                               : evaluate_middle(x, s_c).b;
+                       : s_c >= 2.0 * kTaylorT ? 0.5 * b_max * (1.0 - kSqrtPiOver2Inverse * mills_ratio(-s_c))
+                                               : evaluate_middle(x, s_c, b_max).b;
     Branch branch = Branch::kMiddle;
     double s = 0.0;
     double lo = 0.0;
     double hi = kInf;
     if (beta < b_c) {
         const double s_l = s_c - b_c / v_c;
-        const double b_l = evaluate_middle(x, s_l).b;
+        const Middle at_l = evaluate_middle(x, s_l, b_max);
+        const double b_l = at_l.b;
         if (beta < b_l) {
             branch = Branch::kLower;
             s = lower_guess(x, detail::log(beta), s_l);
             hi = s_l;
         } else {
-            const double dl = 1.0 / vega_at(x, s_l);
+            const double dl = 1.0 / at_l.vega;
             const double dr = 1.0 / v_c;
             const double slope = (s_c - s_l) / (b_c - b_l);
             const double r = control_parameter((dr - dl) / (dr - slope), dl, dr, slope);
@@ -219,10 +232,11 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
         }
     } else {
         const double s_u = s_c + (b_max - b_c) / v_c;
-        const double b_u = evaluate_middle(x, s_u).b;
+        const Middle at_u = evaluate_middle(x, s_u, b_max);
+        const double b_u = at_u.b;
         if (beta <= b_u) {
             const double dl = 1.0 / v_c;
-            const double dr = 1.0 / vega_at(x, s_u);
+            const double dr = 1.0 / at_u.vega;
             const double slope = (s_u - s_c) / (b_u - b_c);
             const double r = control_parameter((dr - dl) / (slope - dl), dl, dr, slope);
             s = rational_cubic(beta, b_c, b_u, s_c, s_u, dl, dr, r);
@@ -238,7 +252,7 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
 
     const double ln_beta = branch == Branch::kLower ? detail::log(beta) : 0.0;
     const double ln_c_target = branch == Branch::kUpper ? detail::log(b_max - beta) : 0.0;
-    const double inv_ln_beta = 1.0 / ln_beta;
+    const double inv_ln_beta = 1.0 / ln_beta;  // (infinite outside the lower branch, unused there)
     int it = 0;
     while (it < kImpliedVolMaxIterations) {
         ++it;
@@ -250,42 +264,45 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
         const double a1 = x2_s3 - 0.25 * s;
         const double a2 = a1 * a1 - 3.0 * x2_s3 * inv_s - 0.25;
         double nu = 0.0;
-        double h2 = 0.0;
-        double h3 = 0.0;
-        bool below = false;  // b(s) < beta
-        double noise = 0.0;  // what a few ulp of error in b(s) move the Newton step by
+        double h2_nu = 0.0;   // h2 nu
+        double h3_nu2 = 0.0;  // h3 nu^2
+        bool below = false;   // b(s) < beta
+        double noise = 0.0;   // what a few ulp of error in b(s) move the Newton step by
         if (branch == Branch::kLower) {
             // g = 1/ln b - 1/ln beta. With L = ln b (ln_b below), rho = b'/b:
             // g' = -rho/L^2, h2 = a1 - rho (L+2)/L, h3 = a2 - 3 a1 rho (L+2)/L + rho^2 (2L^2+6L+6)/L^2.
-            const Lower e = evaluate_lower(x, s);
+            // With q = rho nu / L = (ln beta - L) / ln beta (so rho nu = L q) no term needs 1/L,
+            // which keeps a division off the chain: h2 nu = a1 nu - L q - 2 q and
+            // h3 nu^2 = a2 nu^2 - 3 a1 nu (L q + 2 q) + 2 (L q)^2 + 6 (L q) q + 6 q^2.
+            const Lower e = evaluate_lower(x, s, b_max);
             const double ln_b = e.log_b;
-            const double rho = e.vega_over_b;
             below = ln_b < ln_beta;
-            const double inv_ln = 1.0 / ln_b;
             const double inv_rho = e.b_over_vega;
-            nu = (inv_ln - inv_ln_beta) * ln_b * ln_b * inv_rho;
-            const double k = 1.0 + 2.0 * inv_ln;
-            h2 = a1 - rho * k;
-            h3 = a2 - 3.0 * a1 * rho * k + rho * rho * (2.0 + inv_ln * (6.0 + 6.0 * inv_ln));
+            const double q = (ln_beta - ln_b) * inv_ln_beta;
+            const double rho_nu = ln_b * q;
+            nu = rho_nu * inv_rho;
+            const double a1_nu = a1 * nu;
+            h2_nu = a1_nu - rho_nu - 2.0 * q;
+            h3_nu2 = a2 * nu * nu - 3.0 * a1_nu * (rho_nu + 2.0 * q) + rho_nu * (2.0 * rho_nu + 6.0 * q) + 6.0 * q * q;
             noise = 4.0 * kEpsilon * inv_rho;
         } else if (branch == Branch::kMiddle) {
-            const Middle e = evaluate_middle(x, s);
+            const Middle e = evaluate_middle(x, s, b_max);
             below = e.b < beta;
             const double inv_vega = 1.0 / e.vega;
             nu = (beta - e.b) * inv_vega;
             noise = 4.0 * kEpsilon * beta * inv_vega;
-            h2 = a1;
-            h3 = a2;
+            h2_nu = a1 * nu;
+            h3_nu2 = a2 * nu * nu;
         } else {
             // g = ln(b_max - b) - ln(b_max - beta). With q = b'/(b_max - b):
             // g' = -q, h2 = a1 + q, h3 = a2 + 3 a1 q + 2 q^2.
-            const Upper e = evaluate_upper(x, s);
+            const Upper e = evaluate_upper(x, s, b_max);
             const double q = e.vega_over_c;
             below = e.log_c > ln_c_target;
             const double inv_q = e.c_over_vega;
             nu = (e.log_c - ln_c_target) * inv_q;
-            h2 = a1 + q;
-            h3 = a2 + 3.0 * a1 * q + 2.0 * q * q;
+            h2_nu = (a1 + q) * nu;
+            h3_nu2 = (a2 + 3.0 * a1 * q + 2.0 * q * q) * nu * nu;
             noise = 4.0 * kEpsilon * inv_q;
         }
         if (below) {
@@ -293,7 +310,7 @@ enum class Branch : std::uint8_t { kLower, kMiddle, kUpper };
         } else {
             hi = std::min(hi, s);
         }
-        const double step = nu * (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu / 6.0));
+        const double step = nu * (1.0 + 0.5 * h2_nu) / (1.0 + h2_nu + h3_nu2 * (1.0 / 6.0));
         double next = s + step;
         if (!(std::isfinite(next) && next >= lo && next <= hi)) {
             next = std::isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * std::max(s, lo);
@@ -316,7 +333,7 @@ double normalised_black(double x, double s, OptionType type) noexcept {
     const double xr = -std::abs(x);
     const double intrinsic = theta * x > 0.0 ? 2.0 * std::sinh(0.5 * std::abs(x)) : 0.0;
     if (!(s > 0.0)) return intrinsic;
-    return intrinsic + evaluate_middle(xr, s).b;
+    return intrinsic + evaluate_middle(xr, s, std::exp(0.5 * xr)).b;
 }
 
 Expected<double, ImpliedVolError> normalised_implied_vol(double beta, double x, OptionType type,
@@ -350,9 +367,11 @@ Expected<double, ImpliedVolError> implied_vol_black(double undiscounted_price, d
     if (time_value < 0.0) return Unexpected(ImpliedVolError::kBelowIntrinsic);
     if (time_value >= std::min(forward, strike)) return Unexpected(ImpliedVolError::kAboveMaximum);
     if (time_value == 0.0) return 0.0;
-    const double xr = -std::abs(std::log(forward / strike));
+    // The inline log and exp of fast_math.hpp (< 2 ulp; libm's are calls on the dependency
+    // chain). b_max is the number beta is compared against here and the solver's b_max.
+    const double xr = -std::abs(detail::log(forward / strike));
     const double beta = time_value / std::sqrt(forward * strike);
-    const double b_max = std::exp(0.5 * xr);
+    const double b_max = detail::exp_table(0.5 * xr);
     if (beta >= b_max) return Unexpected(ImpliedVolError::kAboveMaximum);  // by rounding only
     return solve(xr, beta, b_max, nullptr) / std::sqrt(time);
 }

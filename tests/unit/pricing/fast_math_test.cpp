@@ -5,7 +5,9 @@
 // check (|d| = 11.25, |rT| = 700, extreme moneyness).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <random>
 #include <vector>
@@ -123,8 +125,9 @@ TEST_CASE("the piecewise erfcx agrees with the single polynomial and with mpmath
 }
 
 TEST_CASE("the single-option fast path agrees with its general fallback across every range check", "[bs][single]") {
-    // bs_greeks_batch runs the general (vectorised) kernel for every entry; bs_greeks_unchecked
-    // takes the fast path inside its range and the same general kernel outside it.
+    // bs_greeks_batch runs the vectorised kernel (its in-range four-lane form here: all |d| < 37.5,
+    // tested against the general loop kernel below); bs_greeks_unchecked takes the fast path
+    // inside its range and the general kernel outside it.
     std::vector<OptionSpec> options;
     std::mt19937_64 rng(29);
     std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -178,4 +181,101 @@ TEST_CASE("the single-option fast path agrees with its general fallback across e
     }
     CHECK(inside > 2000);                                    // most take the fast path
     CHECK(inside < static_cast<int>(options.size()) - 400);  // and many the fallback
+}
+
+TEST_CASE("the batches' fast blocks agree with the general kernel across every range check", "[bs][core][batch]") {
+    // bs_greeks_batch and bs_core_greeks_batch (AVX2) price blocks of four whose entries are all
+    // inside their range (|d1|, |d2| < 37.5, |rT|, |bT| <= 700, S/K normal, sigma, T >= 1e-150)
+    // without clamps, and send any other block of four to the general kernel, which
+    // bs_greeks_columns runs for every entry. d1 from -40 to 40 puts entries on both sides of
+    // 37.5, so both kinds of block occur.
+    std::vector<OptionSpec> options;
+    std::mt19937_64 rng(31);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int i = 0; i < 4000; ++i) {
+        OptionSpec o;
+        o.type = u(rng) < 0.5 ? OptionType::kCall : OptionType::kPut;
+        o.spot = 100.0;
+        o.time = 0.01 + 3.0 * u(rng);
+        o.vol = 0.05 + 1.5 * u(rng);
+        o.rate = -0.02 + 0.1 * u(rng);
+        o.carry = -0.05 + 0.1 * u(rng);
+        const double s = o.vol * std::sqrt(o.time);
+        const double d1 = -40.0 + 80.0 * u(rng);
+        o.strike = o.spot * std::exp(o.carry * o.time - (d1 - 0.5 * s) * s);
+        options.push_back(o);
+    }
+    // Exponents at and beyond 700, moneyness beyond the normal doubles, degenerate entries, all
+    // at positions that fall inside blocks of four with in-range neighbours.
+    options[101] = {OptionType::kCall, 100.0, 90.0, 100.0, 0.2, 6.999, 6.999};
+    options[205] = {OptionType::kPut, 100.0, 90.0, 100.0, 0.2, 7.001, 7.001};
+    options[306] = {OptionType::kPut, 100.0, 90.0, 100.0, 0.2, -7.001, -6.0};
+    options[407] = {OptionType::kCall, 1e-300, 1e10, 1.0, 50.0, 0.0, 0.0};
+    options[509] = {OptionType::kPut, 1e300, 1e-7, 1.0, 50.0, 0.0, 0.0};
+    options[610].time = 0.0;
+    options[711].vol = 0.0;
+    options.resize(options.size() - 1);  // not a multiple of four: a general tail as well
+    const std::size_t n = options.size();
+    std::vector<CoreGreeks> core(n);
+    std::vector<Greeks> full(n);
+    bs_core_greeks_batch(options, core);
+    bs_greeks_batch(options, full);
+    std::vector<double> in[7], ref[8];
+    for (auto& c : in) c.resize(n);
+    for (auto& c : ref) c.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const OptionSpec& o = options[i];
+        in[0][i] = o.spot;
+        in[1][i] = o.strike;
+        in[2][i] = o.time;
+        in[3][i] = o.vol;
+        in[4][i] = o.rate;
+        in[5][i] = o.carry;
+        in[6][i] = o.type == OptionType::kCall ? 1.0 : -1.0;
+    }
+    bs_greeks_columns({in[0], in[1], in[2], in[3], in[4], in[5], in[6]},
+                      {ref[0], ref[1], ref[2], ref[3], ref[4], ref[5], ref[6], ref[7]});
+    int fast_blocks = 0;
+    int general_blocks = 0;
+    for (std::size_t base = 0; base + 4 <= options.size(); base += 4) {
+        bool in_range = true;
+        for (std::size_t k = base; k < base + 4; ++k) {
+            const OptionSpec& o = options[k];
+            const double s = o.vol * std::sqrt(o.time);
+            const double d1 = (std::log(o.spot / o.strike) + o.carry * o.time) / s + 0.5 * s;
+            in_range = in_range && s > 0.0 && std::max(std::abs(d1), std::abs(d1 - s)) < 37.0 &&
+                       std::abs(o.rate * o.time) <= 700.0 && std::abs(o.carry * o.time) <= 700.0;
+        }
+        ++(in_range ? fast_blocks : general_blocks);
+    }
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const OptionSpec& o = options[i];
+        const Greeks& g = full[i];
+        const CoreGreeks& c = core[i];
+        INFO("i = " << i << std::setprecision(17) << " S=" << o.spot << " K=" << o.strike << " T=" << o.time
+                    << " vol=" << o.vol << " r=" << o.rate << " b=" << o.carry);
+        const double scale = o.spot + o.strike;
+        CHECK(close(g.price, ref[0][i], 1e-13, 1e-15 * scale));
+        CHECK(close(g.delta, ref[1][i], 1e-13, 1e-16));
+        CHECK(close(g.gamma, ref[2][i], 1e-12, 1e-300));
+        CHECK(close(g.vega, ref[3][i], 1e-12, 1e-300));
+        CHECK(close(g.theta, ref[4][i], 1e-13, 1e-15 * scale));
+        CHECK(close(g.rho, ref[5][i], 1e-13, 1e-15 * scale * o.time));
+        CHECK(close(g.vanna, ref[6][i], 1e-12, 1e-300));
+        CHECK(close(g.volga, ref[7][i], 1e-12, 1e-300));
+        // The price + four Greeks: the same operations as the full batch, to rounding.
+        CHECK(close(c.price, g.price, 1e-15, 1e-16 * scale));
+        CHECK(close(c.delta, g.delta, 1e-15, 1e-17));
+        CHECK(close(c.gamma, g.gamma, 1e-15, 0.0));
+        CHECK(close(c.vega, g.vega, 1e-15, 0.0));
+        CHECK(close(c.theta, g.theta, 1e-15, 1e-16 * scale));
+        CHECK(std::isfinite(c.price));
+        if (o.time > 0.0 && o.vol > 1e-150) continue;
+        // Degenerate entries: the same limit as the scalar entry point.
+        const CoreGreeks one = bs_core_greeks_unchecked(o);
+        CHECK(c.price == one.price);
+        CHECK(c.delta == one.delta);
+    }
+    CHECK(fast_blocks > 500);     // many blocks take the fast path
+    CHECK(general_blocks > 100);  // and many the fallback
 }

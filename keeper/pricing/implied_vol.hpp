@@ -42,6 +42,17 @@ enum class ImpliedVolError : std::uint8_t {
 };
 [[nodiscard]] std::string_view to_string(ImpliedVolError e) noexcept;
 
+namespace detail {
+/// A lower bound on b(x, s_l) / b(x, s_c) for x < 0, as a function of s_c = sqrt(2|x|): the
+/// ratio grows from ~0.19 s_c as x -> 0 to ~0.2 for large |x| and is smallest relative to
+/// min(0.125 s_c, 0.05) near x = -0.08, where it is 1.19 times that (mpmath, 50 digits, x from
+/// -1e-14 to -1000; re-checked by tests/unit/pricing/implied_vol_test.cpp in double). A price
+/// below this fraction of b_c is in the lower branch without evaluating b(s_l).
+[[nodiscard]] constexpr double lower_branch_fraction(double s_c) noexcept {
+    return 0.125 * s_c < 0.05 ? 0.125 * s_c : 0.05;
+}
+}  // namespace detail
+
 /// Normalised Black price b(x, s) for a call or put: undiscounted price / sqrt(F K).
 [[nodiscard]] double normalised_black(double x, double s, OptionType type) noexcept;
 

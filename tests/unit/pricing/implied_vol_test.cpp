@@ -68,6 +68,34 @@ TEST_CASE("normalised implied vol round-trips over the whole domain", "[iv]") {
                    << worst_forward << ", worst backward error " << worst_backward);
 }
 
+TEST_CASE("the lower-branch shortcut's bound holds: b(s_l) >= lower_branch_fraction(s_c) b(s_c)", "[iv]") {
+    // The solver takes a price below lower_branch_fraction(s_c) b_c to the lower branch
+    // without evaluating b_l = b(s_l); that is only right if the bound holds for every x < 0.
+    // Checked here in double on a log grid of x from -1e-12 to -700, with the margin the
+    // 50-digit scan found (>= 1.19 at its tightest, near x = -0.08) less a few percent.
+    constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
+    double tightest = std::numeric_limits<double>::infinity();
+    double tightest_x = 0.0;
+    for (double lx = -12.0; lx <= std::log10(700.0); lx += 0.01) {
+        const double x = -std::pow(10.0, lx);
+        const double s_c = std::sqrt(-2.0 * x);
+        const double b_c = normalised_black(x, s_c, OptionType::kCall);
+        const double v_c = kInvSqrt2Pi * std::exp(0.5 * x);  // b'(s_c)
+        const double s_l = s_c - b_c / v_c;
+        REQUIRE(s_l > 0.0);
+        const double b_l = normalised_black(x, s_l, OptionType::kCall);
+        const double margin = b_l / (detail::lower_branch_fraction(s_c) * b_c);
+        INFO("x=" << x << " s_c=" << s_c << " s_l=" << s_l << " b_l=" << b_l << " b_c=" << b_c);
+        CHECK(margin > 1.15);
+        if (margin < tightest) {
+            tightest = margin;
+            tightest_x = x;
+        }
+    }
+    CHECK(tightest < 1.25);  // the bound is not loose either: it is tight near x = -0.08
+    WARN("tightest margin of the lower-branch bound " << tightest << " at x = " << tightest_x);
+}
+
 TEST_CASE("implied vol from BSM prices round-trips through bs_greeks", "[iv]") {
     std::mt19937_64 rng(5);
     std::uniform_real_distribution<double> u(0.0, 1.0);

@@ -142,6 +142,16 @@ asio::awaitable<void> HeadStream::ws_loop() {
             backoff.reset();
             ws_subscribed_ = true;
             last_ws_head_ = std::chrono::steady_clock::now();
+            // A block mined after the last poll but before this subscription took effect is
+            // announced by no notification: without this read it would wait for the next block
+            // (polling stops while the websocket is live). The sequencer drops it if known.
+            auto current = co_await pool_.call_as(eth::get_block_by_number(BlockTag::kLatest), decode_block_header);
+            if (current) {
+                ++stats_.polled_heads;
+                offer(std::move(*current), HeadSource::kPoll);
+            } else {
+                spdlog::debug("head read after subscribing failed: {}", current.error().describe());
+            }
             while (!stopping_) {
                 auto n = co_await ws_->next_notification();
                 if (!n) {

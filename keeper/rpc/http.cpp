@@ -21,6 +21,7 @@ struct Transfer {
     std::size_t limit{0};
     bool too_large{false};
     const std::atomic<bool>* abort{nullptr};
+    const std::atomic<bool>* cancel{nullptr};
 };
 
 extern "C" std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
@@ -36,7 +37,9 @@ extern "C" std::size_t on_write(char* data, std::size_t size, std::size_t count,
 
 extern "C" int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     const auto* t = static_cast<const Transfer*>(user);
-    return t->abort != nullptr && t->abort->load(std::memory_order_relaxed) ? 1 : 0;
+    const bool stop = (t->abort != nullptr && t->abort->load(std::memory_order_relaxed)) ||
+                      (t->cancel != nullptr && t->cancel->load(std::memory_order_relaxed));
+    return stop ? 1 : 0;
 }
 
 Errc classify(CURLcode code) {
@@ -84,11 +87,12 @@ HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
-HttpResult HttpClient::post(std::string_view body, const std::atomic<bool>* abort) {
+HttpResult HttpClient::post(std::string_view body, const std::atomic<bool>* abort, const std::atomic<bool>* cancel) {
     CURL* h = easy_.get();  // NOLINT(misc-misplaced-const)
     Transfer t;
     t.limit = settings_.max_response_bytes;
     t.abort = abort;
+    t.cancel = cancel;
     char errbuf[CURL_ERROR_SIZE] = {};
     // Options are set on every call (cheap) so a handle never carries state from a previous
     // request except its live connection.
@@ -195,7 +199,11 @@ void HttpEndpoint::run_worker() {
             job = std::move(queue_.front());
             queue_.pop_front();
         }
-        job->complete(client ? client->post(job->body, &stopping_)
+        if (job->cancel && job->cancel->load()) {  // abandoned while queued: never sent
+            job->complete(Unexpected(make_error(Errc::kCancelled, "abandoned", name_)));
+            continue;
+        }
+        job->complete(client ? client->post(job->body, &stopping_, job->cancel.get())
                              : HttpResult(Unexpected(make_error(Errc::kConnect, "no HTTP client", name_))));
     }
 }

@@ -11,7 +11,12 @@
 //  - everything the rest of the daemon sees is still an Asio completion on the loop thread,
 //    so pool state, health and metrics need no locks.
 // Timeouts are libcurl's (connect and total, per attempt); stop() aborts transfers in flight
-// through the progress callback, so shutdown never waits out a timeout. https:// follows
+// through the progress callback, so shutdown never waits out a timeout. One request can be
+// abandoned the same way (a CancelToken, set by the pool when another endpoint answered a
+// hedged read first): a queued request is dropped, one in flight is aborted at libcurl's next
+// progress callback (at most about a second while the peer is silent) and its connection
+// closed, which frees the worker for the next request. Completed requests keep their
+// keep-alive connection. https:// follows
 // HttpSettings::tls (see apply_curl_tls); a certificate failure is Errc::kConnect with
 // libcurl's reason ("SSL certificate problem: ...", host and port at most, never the path).
 #pragma once
@@ -50,6 +55,10 @@ struct HttpReply {
 };
 using HttpResult = Result<HttpReply>;
 
+/// Set to true to abandon one request (Errc::kCancelled); shared by the caller and the worker.
+using CancelToken = std::shared_ptr<std::atomic<bool>>;
+[[nodiscard]] inline CancelToken make_cancel_token() { return std::make_shared<std::atomic<bool>>(false); }
+
 /// The TLS policy of tls.hpp on a libcurl easy handle (`easy` is a CURL*; also used by
 /// mev::RelayClient): TLS 1.2 or later, peer and host name verification on, and with
 /// `tls.ca_file` set that file as the only trust anchors (CURLOPT_CAINFO, no CAPATH).
@@ -68,8 +77,10 @@ public:
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    /// POSTs a JSON body. `abort`, if given, is polled during the transfer (Errc::kCancelled).
-    [[nodiscard]] HttpResult post(std::string_view body, const std::atomic<bool>* abort = nullptr);
+    /// POSTs a JSON body. `abort` and `cancel`, if given, are polled during the transfer;
+    /// either one set ends it with Errc::kCancelled.
+    [[nodiscard]] HttpResult post(std::string_view body, const std::atomic<bool>* abort = nullptr,
+                                  const std::atomic<bool>* cancel = nullptr);
 
 private:
     struct EasyDeleter {  // CURL is `void` in libcurl's C++ view
@@ -99,14 +110,19 @@ public:
 
     /// Asynchronous POST; completes with void(HttpResult) on the handler's executor.
     /// With asio::use_awaitable: `HttpResult r = co_await endpoint.async_post(body, use_awaitable);`
+    /// `cancel`, if set, abandons this request (see the file comment).
+    template <class Token>
+    auto async_post(std::string body, CancelToken cancel, Token&& token) {
+        return asio::async_initiate<Token, void(HttpResult)>(
+            [this](auto handler, std::string b, CancelToken c) {
+                using Handler = decltype(handler);
+                enqueue(std::make_unique<JobFor<Handler>>(std::move(b), std::move(c), std::move(handler), executor_));
+            },
+            token, std::move(body), std::move(cancel));
+    }
     template <class Token>
     auto async_post(std::string body, Token&& token) {
-        return asio::async_initiate<Token, void(HttpResult)>(
-            [this](auto handler, std::string b) {
-                using Handler = decltype(handler);
-                enqueue(std::make_unique<JobFor<Handler>>(std::move(b), std::move(handler), executor_));
-            },
-            token, std::move(body));
+        return async_post(std::move(body), CancelToken(), std::forward<Token>(token));
     }
 
     /// Aborts transfers in flight and fails queued and future posts with Errc::kCancelled.
@@ -114,17 +130,18 @@ public:
 
 private:
     struct Job {
-        explicit Job(std::string b) : body(std::move(b)) {}
+        Job(std::string b, CancelToken c) : body(std::move(b)), cancel(std::move(c)) {}
         virtual ~Job() = default;
         Job(const Job&) = delete;
         Job& operator=(const Job&) = delete;
         virtual void complete(HttpResult result) = 0;
         std::string body;
+        CancelToken cancel;  // may be null
     };
     template <class Handler>
     struct JobFor final : Job {
-        JobFor(std::string b, Handler h, const asio::any_io_executor& fallback)
-            : Job(std::move(b)),
+        JobFor(std::string b, CancelToken c, Handler h, const asio::any_io_executor& fallback)
+            : Job(std::move(b), std::move(c)),
               handler(std::move(h)),
               // Keeps the caller's event loop alive while the request is out.
               work(asio::prefer(asio::get_associated_executor(handler, fallback),

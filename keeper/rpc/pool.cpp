@@ -1,9 +1,12 @@
 #include "keeper/rpc/pool.hpp"
 
 #include <algorithm>
+#include <array>
+#include <deque>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,10 +28,74 @@ std::string_view to_string(EndpointState s) noexcept {
     return "unknown";
 }
 
+using Clock = std::chrono::steady_clock;
+using std::chrono::microseconds;
+
+bool is_hedgeable(std::string_view method) noexcept {
+    // Methods that read chain state or node metadata and change nothing. Sending one twice
+    // costs the provider a request, nothing else.
+    static constexpr std::array<std::string_view, 24> kReads{
+        "eth_blockNumber",        "eth_call",
+        "eth_chainId",            "eth_estimateGas",
+        "eth_feeHistory",         "eth_gasPrice",
+        "eth_getBalance",         "eth_getBlockByHash",
+        "eth_getBlockByNumber",   "eth_getBlockReceipts",
+        "eth_getCode",            "eth_getLogs",
+        "eth_getProof",           "eth_getStorageAt",
+        "eth_getTransactionByHash", "eth_getTransactionCount",
+        "eth_getTransactionReceipt", "eth_maxPriorityFeePerGas",
+        "eth_syncing",            "net_version",
+        "web3_clientVersion",     "eth_getBlockTransactionCountByNumber",
+        "eth_getUncleCountByBlockNumber", "eth_blobBaseFee",
+    };
+    return std::find(kReads.begin(), kReads.end(), method) != kReads.end();
+}
+
+void LatencyEstimator::add(microseconds sample) noexcept {
+    if (sample.count() < 0) sample = microseconds(0);
+    if (samples_++ == 0) {  // RFC 6298 (2.2)
+        srtt_ = sample;
+        rttvar_ = sample / 2;
+        return;
+    }
+    // (2.3): rttvar = 3/4 rttvar + 1/4 |srtt - r|; srtt = 7/8 srtt + 1/8 r.
+    const microseconds delta = srtt_ > sample ? srtt_ - sample : sample - srtt_;
+    rttvar_ = (rttvar_ * 3 + delta) / 4;
+    srtt_ = (srtt_ * 7 + sample) / 8;
+}
+
+microseconds LatencyEstimator::hedge_delay(microseconds floor, microseconds cap) const noexcept {
+    if (empty()) return cap;
+    // rttvar of a steady endpoint decays toward zero, so srtt + 4 * rttvar alone would hedge
+    // a slow-but-steady endpoint on its first bit of jitter; twice its usual latency is the least.
+    return std::clamp(std::max(srtt_ + rttvar_ * 4, srtt_ * 2), std::min(floor, cap), cap);
+}
+
 struct EndpointPool::Endpoint {
     std::size_t index{0};
     std::unique_ptr<HttpEndpoint> http;
     EndpointStats stats;
+    LatencyEstimator latency;             // answers to requests (probes only until one exists)
+    Clock::time_point benched_until{};    // unresponsive: no restore before this
+    Clock::time_point restored_at{};      // last restore from unresponsive
+    unsigned benchings{0};                // relapses within a minute of a restore
+};
+
+/// One request raced over endpoints: attempts run as detached coroutines and report here.
+struct EndpointPool::Race {
+    struct Attempt {
+        Endpoint* ep{nullptr};
+        std::size_t slot{0};  // index in send()'s candidate order
+        CancelToken cancel;
+        Clock::time_point started;
+        microseconds hedge_delay{0};
+        std::optional<Result<Responses>> result;
+        bool seen{false};  // result processed by send()
+    };
+    explicit Race(const asio::any_io_executor& ex) : wake(ex) {}
+    std::deque<Attempt> attempts;  // a deque: references stay valid as attempts are added
+    std::size_t in_flight{0};
+    asio::steady_timer wake;  // send() sleeps on it until its next deadline; an outcome cancels it
 };
 
 namespace {
@@ -40,21 +107,28 @@ int rank(EndpointState s) {
         default: return 3;  // unusable
     }
 }
+
+std::string millis_text(microseconds d) { return std::to_string(d.count() / 1000) + " ms"; }
 }  // namespace
 
 EndpointPool::EndpointPool(asio::any_io_executor executor, std::uint64_t chain_id, std::vector<EndpointConfig> endpoints,
                            RpcSettings settings)
-    : executor_(std::move(executor)), chain_id_(chain_id), settings_(settings), probe_timer_(executor_) {
+    : executor_(std::move(executor)),
+      chain_id_(chain_id),
+      settings_(settings),
+      alive_(std::make_shared<bool>(true)),
+      probe_timer_(executor_) {
     for (auto& config : endpoints) {
         auto ep = std::make_unique<Endpoint>();
         ep->index = endpoints_.size();
         ep->stats.name = config.name.empty() ? redact_url(config.url) : config.name;
         ep->http = std::make_unique<HttpEndpoint>(executor_, std::move(config.url), ep->stats.name, settings_.http);
+        ep->stats.hedge_delay = hedge_delay(*ep);
         endpoints_.push_back(std::move(ep));
     }
 }
 
-EndpointPool::~EndpointPool() = default;
+EndpointPool::~EndpointPool() { *alive_ = false; }
 
 void EndpointPool::stop() {
     stopping_ = true;
@@ -63,9 +137,8 @@ void EndpointPool::stop() {
 }
 
 void EndpointPool::observe_head(std::uint64_t number) {
-    if (number <= best_head_) return;
-    best_head_ = number;
-    for (auto& ep : endpoints_) update_lag(*ep);
+    // Only raises the bar: endpoints are judged against it when they next report their head.
+    best_head_ = std::max(best_head_, number);
 }
 
 std::vector<EndpointStats> EndpointPool::stats() const {
@@ -75,14 +148,24 @@ std::vector<EndpointStats> EndpointPool::stats() const {
     return out;
 }
 
+microseconds EndpointPool::hedge_delay(const Endpoint& ep) const {
+    const microseconds cap = std::min<microseconds>(settings_.pool.hedge_cap, settings_.http.request_timeout);
+    return ep.latency.hedge_delay(settings_.pool.hedge_floor, cap);
+}
+
 void EndpointPool::set_state(Endpoint& ep, EndpointState state) {
     if (ep.stats.state == state) return;
     const auto level = state == EndpointState::kHealthy ? spdlog::level::info
                        : state == EndpointState::kWrongChain ? spdlog::level::err
                                                              : spdlog::level::warn;
+    std::string detail;
+    if (state == EndpointState::kDown) detail = " (" + ep.stats.last_error + ")";
+    if (state == EndpointState::kLagging && ep.stats.head)
+        detail = " (head " + std::to_string(*ep.stats.head) + ", best " + std::to_string(best_head_) + ")";
     spdlog::log(level, "rpc endpoint '{}': {} -> {}{}", ep.stats.name, to_string(ep.stats.state), to_string(state),
-                state == EndpointState::kDown ? " (" + ep.stats.last_error + ")" : std::string());
+                detail);
     ep.stats.state = state;
+    ++ep.stats.state_changes;
 }
 
 void EndpointPool::update_lag(Endpoint& ep) {
@@ -90,6 +173,35 @@ void EndpointPool::update_lag(Endpoint& ep) {
     if (s != EndpointState::kHealthy && s != EndpointState::kLagging) return;
     const bool lagging = ep.stats.head && *ep.stats.head + settings_.pool.max_head_lag < best_head_;
     set_state(ep, lagging ? EndpointState::kLagging : EndpointState::kHealthy);
+}
+
+void EndpointPool::note_head(Endpoint& ep, const std::vector<Call>& calls, const Responses& responses) {
+    // An answer that shows the endpoint's head is a fresh head report: the same evidence a probe gives.
+    std::optional<std::uint64_t> exact;  // its head, as it says
+    std::uint64_t at_least = 0;          // it serves this block, so its head is no lower
+    for (std::size_t i = 0; i < calls.size() && i < responses.size(); ++i) {
+        if (!responses[i] || responses[i]->is_null()) continue;
+        const Json& result = *responses[i];
+        if (calls[i].method == "eth_blockNumber") {
+            if (auto n = decode_u64(result, "result")) exact = std::max(exact.value_or(0), *n);
+        } else if (calls[i].method == "eth_getBlockByNumber" && result.is_object() && result.contains("number")) {
+            const auto n = decode_u64(result["number"], "result.number");
+            if (!n) continue;
+            const Json& params = calls[i].params;
+            if (!params.empty() && params[0] == "latest") exact = std::max(exact.value_or(0), *n);
+            else at_least = std::max(at_least, *n);
+        }
+    }
+    if (exact) {
+        ep.stats.head = std::max(*exact, at_least);
+        observe_head(*ep.stats.head);
+        update_lag(ep);
+    } else if (at_least > ep.stats.head.value_or(0)) {
+        // A lower bound (an old block it served) can show it caught up, never that it is behind.
+        ep.stats.head = at_least;
+        observe_head(at_least);
+        if (ep.stats.state == EndpointState::kLagging) update_lag(ep);
+    }
 }
 
 void EndpointPool::record_failure(Endpoint& ep, const Error& e) {
@@ -102,6 +214,36 @@ void EndpointPool::record_failure(Endpoint& ep, const Error& e) {
         set_state(ep, EndpointState::kDown);
 }
 
+void EndpointPool::strike(Endpoint& ep) {
+    ++ep.stats.hedged;
+    ++ep.stats.strikes;
+    if (ep.stats.strikes < std::max(1u, settings_.pool.strikes_to_bench)) return;
+    if (ep.stats.state != EndpointState::kHealthy && ep.stats.state != EndpointState::kLagging) return;
+    const auto now = Clock::now();
+    ep.benchings = now - ep.restored_at < std::chrono::minutes(1) ? std::min(ep.benchings + 1, 6u) : 0;
+    const auto hold = settings_.pool.probe_interval * (1 << ep.benchings);
+    ep.benched_until = now + hold;
+    ep.stats.last_error = make_error(Errc::kTimeout,
+                                     "unresponsive: " + std::to_string(ep.stats.strikes) +
+                                         " reads in a row unanswered after the hedge delay (" +
+                                         millis_text(hedge_delay(ep)) + "); benched for " +
+                                         std::to_string(hold.count()) + " ms",
+                                     ep.stats.name)
+                              .describe();
+    set_state(ep, EndpointState::kDown);
+}
+
+void EndpointPool::restore_if_due(Endpoint& ep) {
+    if (ep.stats.state != EndpointState::kDown && ep.stats.state != EndpointState::kUnverified) return;
+    if (Clock::now() < ep.benched_until) return;  // benched as unresponsive: the hold is not over
+    if (ep.benched_until != Clock::time_point{}) {  // back from unresponsive: a fresh count
+        ep.restored_at = Clock::now();
+        ep.benched_until = Clock::time_point{};
+        ep.stats.strikes = 0;
+    }
+    set_state(ep, EndpointState::kHealthy);
+}
+
 std::vector<EndpointPool::Endpoint*> EndpointPool::candidates() const {
     std::vector<Endpoint*> out;
     for (const auto& ep : endpoints_)
@@ -111,18 +253,20 @@ std::vector<EndpointPool::Endpoint*> EndpointPool::candidates() const {
     return out;
 }
 
-asio::awaitable<Result<std::vector<Response>>> EndpointPool::exchange(Endpoint& ep, const std::vector<Call>& calls,
-                                                                      bool single) {
+asio::awaitable<Result<EndpointPool::Responses>> EndpointPool::exchange(Endpoint& ep, const std::vector<Call>& calls,
+                                                                        bool single, CancelToken cancel, bool probe) {
+    const auto alive = alive_;  // `this` and `ep` may be gone when an abandoned attempt completes
     const std::uint64_t first_id = next_id_;
     next_id_ += calls.size();
     std::string body = single ? encode_request_string(calls.front(), first_id) : encode_batch(calls, first_id);
     ++ep.stats.requests;
-    HttpResult reply = co_await ep.http->async_post(std::move(body), asio::use_awaitable);
+    HttpResult reply = co_await ep.http->async_post(std::move(body), std::move(cancel), asio::use_awaitable);
+    if (!*alive) co_return Unexpected(make_error(Errc::kCancelled, "pool destroyed"));
     if (!reply) {
         record_failure(ep, reply.error());
         co_return Unexpected(std::move(reply).error());
     }
-    std::vector<Response> responses;
+    Responses responses;
     if (single) {
         auto r = decode_response(reply->body, first_id);
         if (r) responses.push_back(std::move(*r));
@@ -149,19 +293,66 @@ asio::awaitable<Result<std::vector<Response>>> EndpointPool::exchange(Endpoint& 
         }
         ++ep.stats.rpc_errors;
     }
-    // Success: latency and health.
+    // Success: latency and health. Probes (two trivial calls) say little about how long real
+    // requests take, so they only seed the estimator; an answer to a request clears strikes.
     ep.stats.consecutive_failures = 0;
     ep.stats.last_latency = reply->latency;
     ep.stats.avg_latency = ep.stats.avg_latency.count() == 0 ? reply->latency
                                                              : (ep.stats.avg_latency * 7 + reply->latency) / 8;
-    if (ep.stats.state == EndpointState::kDown) {
-        set_state(ep, EndpointState::kHealthy);
-        update_lag(ep);
+    if (!probe || ep.latency.empty()) ep.latency.add(reply->latency);
+    ep.stats.hedge_delay = hedge_delay(ep);
+    if (!probe) {
+        ep.stats.strikes = 0;
+        if (ep.stats.state == EndpointState::kDown) restore_if_due(ep);
+        note_head(ep, calls, responses);
     }
     co_return responses;
 }
 
-asio::awaitable<Result<std::vector<Response>>> EndpointPool::send(const std::vector<Call>& calls, bool single) {
+asio::awaitable<void> EndpointPool::run_attempt(std::shared_ptr<Race> race, std::size_t index,
+                                                std::shared_ptr<const std::vector<Call>> calls, bool single,
+                                                bool probe) {
+    Result<Responses> r = Unexpected(make_error(Errc::kCancelled, "attempt failed"));
+    try {
+        Race::Attempt& a = race->attempts[index];
+        r = co_await exchange(*a.ep, *calls, single, a.cancel, probe);
+    } catch (const std::exception& e) {  // out of memory: an outcome all the same, or send() waits forever
+        r = Unexpected(make_error(Errc::kConnect, std::string("internal error: ") + e.what()));
+    }
+    race->attempts[index].result = std::move(r);
+    --race->in_flight;
+    race->wake.cancel();
+}
+
+void EndpointPool::launch(const std::shared_ptr<Race>& race, Endpoint& ep, std::size_t slot,
+                          const std::shared_ptr<const std::vector<Call>>& calls, bool single, bool probe) {
+    Race::Attempt a;
+    a.ep = &ep;
+    a.slot = slot;
+    a.cancel = make_cancel_token();
+    a.started = Clock::now();
+    a.hedge_delay = hedge_delay(ep);
+    race->attempts.push_back(std::move(a));
+    ++race->in_flight;
+    asio::co_spawn(executor_, run_attempt(race, race->attempts.size() - 1, calls, single, probe), asio::detached);
+}
+
+void EndpointPool::settle(Race& race, std::size_t winner) {
+    const auto now = Clock::now();
+    bool overtook = false;  // the winner answered while an earlier attempt was still out
+    for (std::size_t i = 0; i < race.attempts.size(); ++i) {
+        auto& a = race.attempts[i];
+        if (i == winner || a.result) continue;
+        a.cancel->store(true);  // abandoned: the worker drops or aborts it
+        if (i < winner) overtook = true;
+        // Too slow by its own standard while another endpoint answered: a strike. (An attempt
+        // launched as a hedge a moment ago and overtaken is not slow.)
+        if (now - a.started >= a.hedge_delay) strike(*a.ep);
+    }
+    if (overtook) ++race.attempts[winner].ep->stats.hedge_wins;
+}
+
+asio::awaitable<Result<EndpointPool::Responses>> EndpointPool::send(const std::vector<Call>& calls, bool single) {
     if (stopping_) co_return Unexpected(make_error(Errc::kCancelled, "pool stopped"));
     auto order = candidates();
     if (order.empty()) {
@@ -171,33 +362,87 @@ asio::awaitable<Result<std::vector<Response>>> EndpointPool::send(const std::vec
         co_return Unexpected(make_error(Errc::kNoEndpoint, "no usable endpoint (" + states + ")"));
     }
     const std::size_t k = order.size();
-    std::vector<bool> skip(k, false);
+    const bool hedge = k > 1 && std::all_of(calls.begin(), calls.end(),
+                                            [](const Call& c) { return is_hedgeable(c.method); });
+    const auto shared_calls = std::make_shared<const std::vector<Call>>(calls);
+    const auto race = std::make_shared<Race>(executor_);
+    const unsigned max_attempts = std::max(1u, settings_.retry.max_attempts);
+    std::vector<bool> skip(k, false);  // failed for good (not retryable)
+    std::vector<bool> busy(k, false);  // an attempt in flight
+    std::vector<bool> tried(k, false);
+    std::size_t cursor = 0;  // where revisits resume, in candidate order
     Backoff backoff(settings_.retry.initial_backoff, settings_.retry.max_backoff, settings_.retry.multiplier);
-    asio::steady_timer timer(executor_);
+    bool backed_off = false;
+    unsigned launched = 0;
+    std::optional<Clock::time_point> launch_at = Clock::now();  // when the next attempt may start
     std::optional<Error> last;
-    std::size_t turn = 0;
-    for (unsigned attempt = 0; attempt < std::max(1u, settings_.retry.max_attempts); ++attempt) {
-        std::size_t tries = 0;
-        while (tries < k && skip[turn % k]) {
-            ++turn;
-            ++tries;
+
+    // The next endpoint to try: one not yet tried, in order; else a revisit (after a backoff).
+    const auto pick = [&]() -> std::optional<std::pair<std::size_t, bool>> {
+        for (std::size_t i = 0; i < k; ++i)
+            if (!tried[i] && !skip[i] && !busy[i]) return std::pair{i, false};
+        for (std::size_t n = 0; n < k; ++n) {
+            const std::size_t i = (cursor + n) % k;
+            if (!skip[i] && !busy[i]) return std::pair{i, true};
         }
-        if (tries == k) break;  // every endpoint failed for good
-        // A second visit to an endpoint waits; moving on to another endpoint does not.
-        if (turn >= k) {
-            const bool slept = co_await sleep_for(timer, backoff.next());
-            static_cast<void>(slept);  // a cancelled sleep is caught by the stopping_ check below
+        return std::nullopt;
+    };
+
+    for (;;) {
+        // Outcomes: the first answer wins; a failure moves on to the next endpoint at once.
+        for (std::size_t i = 0; i < race->attempts.size(); ++i) {
+            auto& a = race->attempts[i];
+            if (a.seen || !a.result) continue;
+            a.seen = true;
+            busy[a.slot] = false;
+            if (*a.result) {
+                settle(*race, i);
+                co_return std::move(*a.result);
+            }
+            const Error& e = a.result->error();
+            if (e.code == Errc::kCancelled) {  // stop(): nobody is to blame
+                for (auto& other : race->attempts)
+                    if (!other.result) other.cancel->store(true);
+                co_return Unexpected(e);
+            }
+            if (!e.retryable()) skip[a.slot] = true;
+            last = e;
+            launch_at = Clock::now();
         }
-        if (stopping_) co_return Unexpected(make_error(Errc::kCancelled, "pool stopped"));
-        Endpoint& ep = *order[turn % k];
-        auto r = co_await exchange(ep, calls, single);
-        if (r) co_return r;
-        if (r.error().code == Errc::kCancelled) co_return r;
-        if (!r.error().retryable()) skip[turn % k] = true;
-        last = std::move(r).error();
-        ++turn;
+        if (stopping_) {
+            for (auto& a : race->attempts)
+                if (!a.result) a.cancel->store(true);
+            co_return Unexpected(make_error(Errc::kCancelled, "pool stopped"));
+        }
+        // Start the next attempt when due: a retry, or a hedge of a read still unanswered.
+        const auto now = Clock::now();
+        if (launch_at && *launch_at <= now) {
+            launch_at.reset();
+            const auto next = launched < max_attempts ? pick() : std::nullopt;
+            if (next && next->second && !backed_off) {  // a second visit to an endpoint waits
+                backed_off = true;
+                launch_at = now + backoff.next();
+                continue;
+            }
+            if (next) {
+                backed_off = false;
+                const std::size_t slot = next->first;
+                if (next->second) cursor = (slot + 1) % k;
+                tried[slot] = true;
+                busy[slot] = true;
+                ++launched;
+                launch(race, *order[slot], slot, shared_calls, single, /*probe=*/false);
+                if (hedge) launch_at = now + race->attempts.back().hedge_delay;
+                continue;
+            }
+        }
+        if (race->in_flight == 0 && !launch_at) break;  // nothing left to wait for
+        race->wake.expires_at(launch_at ? *launch_at : Clock::time_point::max());
+        boost::system::error_code ec;
+        co_await race->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    co_return Unexpected(make_error(Errc::kNoEndpoint, "all attempts failed; last: " + last->describe()));
+    co_return Unexpected(make_error(Errc::kNoEndpoint,
+                                    "all attempts failed; last: " + (last ? last->describe() : std::string("none"))));
 }
 
 asio::awaitable<Result<Json>> EndpointPool::call(Call c) {
@@ -232,8 +477,26 @@ asio::awaitable<Result<std::vector<Response>>> EndpointPool::batch(std::vector<C
 asio::awaitable<Result<void>> EndpointPool::probe(Endpoint& ep) {
     if (ep.stats.state == EndpointState::kWrongChain)
         co_return Unexpected(make_error(Errc::kChainIdMismatch, ep.stats.last_error, ep.stats.name));
-    const std::vector<Call> calls{eth::chain_id(), eth::block_number()};  // a named local: g++ 12 miscompiles
-    auto r = co_await exchange(ep, calls, /*single=*/false);              // braced temporaries in co_await
+    // Bounded by probe_timeout: a hung endpoint fails its probe instead of holding up the round.
+    const auto calls = std::make_shared<const std::vector<Call>>(std::vector<Call>{eth::chain_id(), eth::block_number()});
+    const auto race = std::make_shared<Race>(executor_);
+    launch(race, ep, 0, calls, /*single=*/false, /*probe=*/true);
+    race->wake.expires_after(settings_.pool.probe_timeout);
+    while (!race->attempts.front().result) {
+        boost::system::error_code ec;
+        co_await race->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) break;  // expired; a cancel means the attempt completed
+    }
+    if (!race->attempts.front().result) {
+        race->attempts.front().cancel->store(true);
+        Error e = make_error(Errc::kTimeout,
+                             "no answer to the health probe within " +
+                                 std::to_string(settings_.pool.probe_timeout.count()) + " ms",
+                             ep.stats.name);
+        record_failure(ep, e);
+        co_return Unexpected(std::move(e));
+    }
+    auto r = std::move(*race->attempts.front().result);
     if (!r) co_return Unexpected(std::move(r).error());
     auto& responses = *r;
     for (auto& response : responses)
@@ -251,13 +514,8 @@ asio::awaitable<Result<void>> EndpointPool::probe(Endpoint& ep) {
         co_return Unexpected(std::move(e));
     }
     ep.stats.head = *head;
-    if (ep.stats.state == EndpointState::kUnverified || ep.stats.state == EndpointState::kDown)
-        set_state(ep, EndpointState::kHealthy);
-    if (*head > best_head_) {
-        observe_head(*head);
-    } else {
-        update_lag(ep);
-    }
+    observe_head(*head);
+    restore_if_due(ep);  // lag is judged once the whole round reported (probe_all)
     co_return Result<void>{};
 }
 
@@ -275,6 +533,8 @@ asio::awaitable<std::vector<Result<void>>> EndpointPool::probe_all() {
             asio::detached);
     }
     while (pending > 0) co_await done.wait();
+    // Every head in this round is fresh: judge each endpoint against the best of them.
+    for (auto& ep : endpoints_) update_lag(*ep);
     co_return results;
 }
 

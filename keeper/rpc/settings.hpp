@@ -43,10 +43,25 @@ struct RetrySettings {
     double multiplier{2.0};
 };
 
+/// Health and hedging of the endpoint pool (see pool.hpp for the rules).
 struct PoolSettings {
     std::uint64_t max_head_lag{3};  // blocks behind the best known head before an endpoint is benched
     Millis probe_interval{2'000};   // health probe (eth_chainId + eth_blockNumber) of every endpoint
+    Millis probe_timeout{2'000};    // a probe unanswered this long fails: the endpoint is down
     std::size_t max_batch_size{100};  // larger batches are split (providers cap batch sizes)
+    // Hedged reads: a read an endpoint has not answered after its hedge delay,
+    //   clamp(max(srtt + 4 * rttvar, 2 * srtt), hedge_floor, min(hedge_cap, http.request_timeout))
+    // (RFC 6298's retransmission timeout over that endpoint's own latencies, and never less
+    // than twice its usual latency, so a slow-but-steady endpoint is not hedged on jitter),
+    // is also sent to the next endpoint; the first answer wins. The floor keeps jitter on fast
+    // links from duplicating requests; the cap bounds failover from a hung endpoint whatever
+    // its history.
+    Millis hedge_floor{250};
+    Millis hedge_cap{1'500};
+    // An endpoint that lost this many hedged reads in a row (no answer of its own in between)
+    // is benched as unresponsive (kDown) for probe_interval, doubling for each new benching
+    // within a minute of being restored, at most 64 * probe_interval.
+    unsigned strikes_to_bench{3};
 };
 
 struct WsSettings {

@@ -104,6 +104,13 @@ void TcpForwarder::accept_loop() {
 
 void TcpForwarder::pump(int client, int upstream) {
     std::array<char, 16384> buf{};
+    // Per connection: once a request was swallowed (kHang) or its response cut (kStall), the
+    // HTTP exchange on this connection can never complete, so the connection stays that way.
+    bool hung = false;
+    bool stalling = false;    // a request was forwarded in kStall mode: cut its response
+    std::size_t matched = 0;  // bytes of "\r\n\r\n" seen at the end of the response so far
+    bool cut = false;         // header block and first body byte passed: swallow the rest
+    static constexpr char kHeaderEnd[] = "\r\n\r\n";
     for (;;) {
         std::array<pollfd, 3> fds{pollfd{client, POLLIN, 0}, pollfd{upstream, POLLIN, 0},
                                   pollfd{wake_[0], POLLIN, 0}};
@@ -115,7 +122,38 @@ void TcpForwarder::pump(int client, int upstream) {
             const int from = i == 0 ? client : upstream;
             const int to = i == 0 ? upstream : client;
             const ssize_t n = ::recv(from, buf.data(), buf.size(), 0);
-            if (n <= 0 || !write_all(to, buf.data(), static_cast<std::size_t>(n))) closed = true;
+            if (n <= 0) {
+                closed = true;
+                break;
+            }
+            auto size = static_cast<std::size_t>(n);
+            if (i == 0) {  // client -> upstream: a request
+                const Mode mode = mode_.load();
+                if (hung || mode == Mode::kHang) {
+                    hung = true;
+                    ++hung_reads_;
+                    continue;
+                }
+                if (mode == Mode::kStall) stalling = true;
+            } else if (stalling) {  // upstream -> client: the response to cut
+                if (cut) continue;
+                std::size_t pass = 0;
+                while (pass < size && matched < 4) {
+                    matched = buf[pass] == kHeaderEnd[matched] ? matched + 1 : (buf[pass] == '\r' ? 1 : 0);
+                    ++pass;
+                }
+                if (matched == 4 && pass < size) {  // the header block is out: one byte of the body
+                    ++pass;
+                    cut = true;
+                    ++stalled_;
+                }
+                size = pass;
+            }
+            if (i == 1 && size > 0) {
+                const auto delay = delay_ms_.load();
+                if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+            }
+            if (size > 0 && !write_all(to, buf.data(), size)) closed = true;
         }
         if (closed) break;
     }

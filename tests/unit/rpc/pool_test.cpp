@@ -244,3 +244,88 @@ TEST_CASE("an endpoint lagging the best head is benched, and recovers when it ca
         CHECK(stats_of(pool.stats(), "behind").head == 9);
     }(), [&] { pool.stop(); });
 }
+
+// The flap of issue #5: heads from the websocket raise the best head every block, while the
+// endpoint's own head was refreshed only by the probe; with fast blocks a single endpoint was
+// "lagging" between probes, healthy after each probe, lagging again...
+TEST_CASE("one endpoint and a faster head stream: the endpoint never flaps to lagging") {
+    AnvilProcess node(anvil_options());
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.pool.max_head_lag = 2;
+    settings.pool.probe_interval = std::chrono::milliseconds(300);
+    EndpointPool pool(io.get_executor(), kAnvilChainId, {{"only", node.http_url()}}, settings);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        {
+            auto ok = co_await pool.start();
+            REQUIRE(ok);
+        }
+        asio::co_spawn(co_await asio::this_coro::executor, pool.run(), asio::detached);
+        int not_healthy = 0;
+        for (std::uint64_t n = 1; n <= 40; ++n) {
+            keeper::rpc::test::mine(node);
+            pool.observe_head(n);  // what HeadStream does for each websocket head
+            co_await keeper::rpc::test::sleep_ms(20);
+            if (pool.stats().front().state != EndpointState::kHealthy) ++not_healthy;
+        }
+        CHECK(pool.best_head() == 40);
+        CHECK(not_healthy == 0);
+        CHECK(pool.stats().front().state_changes == 1);  // unverified -> healthy, and nothing since
+        // It is still the one serving calls.
+        auto n = co_await pool.call_as(eth::block_number(), decode_u64);
+        REQUIRE(n);
+        CHECK(*n == 40);
+    }(), [&] { pool.stop(); });
+}
+
+TEST_CASE("an answer that reveals the endpoint's head is a head report, and a lagging lone endpoint stays in use") {
+    AnvilProcess node(anvil_options());
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.pool.max_head_lag = 3;
+    EndpointPool pool(io.get_executor(), kAnvilChainId, {{"only", node.http_url()}}, settings);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        {
+            auto ok = co_await pool.start();
+            REQUIRE(ok);
+        }
+        CHECK(pool.stats().front().head == 0);
+        keeper::rpc::test::mine(node, 5);
+        // eth_getBlockByNumber("latest") says exactly where it is, no probe needed.
+        {
+            auto latest = co_await pool.call(eth::get_block_by_number(BlockTag::kLatest));
+            REQUIRE(latest);
+        }
+        CHECK(pool.stats().front().head == 5);
+        CHECK(pool.best_head() == 5);
+
+        // Someone (a websocket on another node) reports a head far ahead: that alone benches
+        // nobody; the endpoint's next report is judged against it.
+        pool.observe_head(20);
+        CHECK(pool.stats().front().state == EndpointState::kHealthy);
+        // An old block it serves is only a lower bound on its head: no verdict either.
+        {
+            auto old = co_await pool.call(eth::get_block_by_number(std::uint64_t{2}));
+            REQUIRE(old);
+        }
+        CHECK(pool.stats().front().state == EndpointState::kHealthy);
+        CHECK(pool.stats().front().head == 5);
+        // eth_blockNumber is a fresh report: 5 against 20 is lagging...
+        auto n = co_await pool.call_as(eth::block_number(), decode_u64);
+        REQUIRE(n);
+        CHECK(*n == 5);
+        CHECK(pool.stats().front().state == EndpointState::kLagging);
+        // ...but it is the only endpoint: there is nobody to fail over to, so it still serves.
+        const auto before = pool.stats().front().requests;
+        auto again = co_await pool.call_as(eth::block_number(), decode_u64);
+        REQUIRE(again);
+        CHECK(pool.stats().front().requests == before + 1);
+        // It catches up: its next report restores it.
+        keeper::rpc::test::mine(node, 15);
+        auto caught_up = co_await pool.call_as(eth::block_number(), decode_u64);
+        REQUIRE(caught_up);
+        CHECK(*caught_up == 20);
+        CHECK(pool.stats().front().state == EndpointState::kHealthy);
+        CHECK(pool.stats().front().state_changes == 3);  // unverified -> healthy -> lagging -> healthy
+    }(), [&] { pool.stop(); });
+}

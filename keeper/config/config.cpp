@@ -361,12 +361,22 @@ void parse_rpc_settings(const Table& rpc_t, rpc::RpcSettings& s) {
         if (s.retry.multiplier < 1.0) fail(t.field("multiplier"), "must be at least 1");
     }
     {
-        const Table t(rpc_t.table("pool"), "rpc.pool", {"max_head_lag", "probe_interval_ms", "max_batch_size"});
+        const Table t(rpc_t.table("pool"), "rpc.pool",
+                      {"max_head_lag", "probe_interval_ms", "probe_timeout_ms", "max_batch_size", "hedge_floor_ms",
+                       "hedge_cap_ms", "strikes_to_bench"});
         s.pool.max_head_lag = t.uint("max_head_lag", s.pool.max_head_lag);
         s.pool.probe_interval = t.millis("probe_interval_ms", s.pool.probe_interval);
+        s.pool.probe_timeout = t.millis("probe_timeout_ms", s.pool.probe_timeout);
         s.pool.max_batch_size = t.uint_as<std::size_t>("max_batch_size", s.pool.max_batch_size);
+        s.pool.hedge_floor = t.millis("hedge_floor_ms", s.pool.hedge_floor);
+        s.pool.hedge_cap = t.millis("hedge_cap_ms", s.pool.hedge_cap);
+        s.pool.strikes_to_bench = t.uint_as<unsigned>("strikes_to_bench", s.pool.strikes_to_bench);
         if (s.pool.probe_interval.count() == 0) fail(t.field("probe_interval_ms"), "must be positive");
+        if (s.pool.probe_timeout.count() == 0) fail(t.field("probe_timeout_ms"), "must be positive");
         if (s.pool.max_batch_size == 0) fail(t.field("max_batch_size"), "must be at least 1");
+        if (s.pool.hedge_floor.count() == 0) fail(t.field("hedge_floor_ms"), "must be positive");
+        if (s.pool.hedge_cap < s.pool.hedge_floor) fail(t.field("hedge_cap_ms"), "must not be below hedge_floor_ms");
+        if (s.pool.strikes_to_bench == 0) fail(t.field("strikes_to_bench"), "must be at least 1");
     }
     {
         const Table t(rpc_t.table("ws"), "rpc.ws",
@@ -539,8 +549,13 @@ constexpr unsigned kGweiDecimals = 9;
 TxmConfig parse_txm(const Table& root) {
     const Table t(root.table("txm"), "txm",
                   {"confirmations", "bump_after_blocks", "bump_percent", "bump_min_increment_gwei", "fee_cap_gwei",
-                   "intent_ttl_s", "gas_limit_margin_percent"});
+                   "intent_ttl_s", "gas_limit_margin_percent", "finality"});
     TxmConfig x;
+    if (auto f = t.opt_string("finality")) {
+        auto parsed = txm::parse_finality(*f);
+        if (!parsed) fail(t.field("finality"), "must be \"depth\" or \"finalized\", not \"" + *f + "\"");
+        x.finality = *parsed;
+    }
     x.confirmations = t.uint("confirmations", x.confirmations);
     x.bump_after_blocks = t.uint("bump_after_blocks", x.bump_after_blocks);
     x.bump_percent = t.uint_as<std::uint32_t>("bump_percent", x.bump_percent);
@@ -720,11 +735,14 @@ SubmitConfig parse_submit(const Table& root) {
 }
 
 MetricsConfig parse_metrics(const Table& root) {
-    const Table t(root.table("metrics"), "metrics", {"enabled", "listen", "allow_remote"});
+    const Table t(root.table("metrics"), "metrics", {"enabled", "listen", "allow_remote", "max_head_age_s"});
     MetricsConfig m;
     m.enabled = t.boolean("enabled", m.enabled);
     m.listen = t.string("listen", m.listen);
     m.allow_remote = t.boolean("allow_remote", m.allow_remote);
+    m.max_head_age_s = t.number("max_head_age_s", m.max_head_age_s);
+    if (!(m.max_head_age_s > 0))
+        fail(t.field("max_head_age_s"), "must be a positive number of seconds");
     return m;
 }
 
@@ -773,6 +791,11 @@ void apply_env(KeeperConfig& c, const Env& env) {
     }
     if (auto v = env_value(env, "KEEPER_LOG_JSON")) c.log.json = env_bool("KEEPER_LOG_JSON", *v);
     if (auto v = env_value(env, "KEEPER_DRY_RUN")) c.dry_run = env_bool("KEEPER_DRY_RUN", *v);
+    if (auto v = env_value(env, "KEEPER_TXM_FINALITY")) {
+        auto parsed = txm::parse_finality(*v);
+        if (!parsed) fail("$KEEPER_TXM_FINALITY", "must be \"depth\" or \"finalized\", not \"" + *v + "\"");
+        c.txm.finality = *parsed;
+    }
 }
 
 // ---- rules across sections --------------------------------------------------------------------
@@ -998,6 +1021,7 @@ txm::MachinePolicy machine_policy(const TxmConfig& t) {
     m.bump.min_percent = t.bump_percent;
     m.bump.min_increment = t.bump_min_increment_wei;
     m.bump.fee_cap = t.fee_cap_wei;
+    m.finality = t.finality;
     return m;
 }
 
@@ -1063,7 +1087,9 @@ std::string describe(const KeeperConfig& c) {
       << " bps, oracle deviation " << c.planner.max_deviation_bps << " bps, oracle max age "
       << c.planner.oracle_max_age_s << " s, deadline " << c.planner.deadline_s << " s, min keeper balance "
       << eth(c.planner.min_keeper_balance_wei) << " ETH, rate " << format_double(c.planner.rate) << "\n";
-    o << "  txm: " << c.txm.confirmations << " confirmations, bump +" << c.txm.bump_percent << "% (min "
+    o << "  txm: " << (c.txm.finality == txm::Finality::kFinalized ? std::string("final at the finalized block")
+                                                                    : std::to_string(c.txm.confirmations) + " confirmations")
+      << ", bump +" << c.txm.bump_percent << "% (min "
       << gwei(c.txm.bump_min_increment_wei) << " gwei) after " << c.txm.bump_after_blocks << " blocks, fee cap "
       << gwei(c.txm.fee_cap_wei) << " gwei, intent ttl " << c.txm.intent_ttl_s << " s, gas margin "
       << c.txm.gas_limit_margin_percent << "%\n";

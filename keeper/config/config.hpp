@@ -127,6 +127,9 @@ struct TxmConfig {
     U256 fee_cap_wei{200'000'000'000ULL};           // "fee_cap_gwei": hard cap on max_fee_per_gas (default 200 gwei)
     std::uint64_t intent_ttl_s{600};                // an unsent intent older than this is abandoned
     std::uint32_t gas_limit_margin_percent{25};     // gas limit = estimate * (100 + margin) / 100
+    /// "finality": "depth" (`confirmations` blocks deep) or "finalized" (at or below the node's
+    /// finalized block, read with the receipts every head). $KEEPER_TXM_FINALITY overrides it.
+    txm::Finality finality{txm::Finality::kDepth};
 };
 
 /// [fees]: the EIP-1559 fee oracle (eth_feeHistory).
@@ -190,6 +193,9 @@ struct MetricsConfig {
     bool allow_remote{false};              // a non-loopback listen address needs this
     std::string host{"127.0.0.1"};         // parsed from listen
     std::uint16_t port{9464};              // parsed from listen (0: any free port)
+    /// /health answers 503 once the last head is older than this (by its timestamp, or by when
+    /// it arrived): the keeper is not following the chain. Seconds, > 0.
+    double max_head_age_s{60.0};
 };
 
 /// [log]
@@ -229,7 +235,7 @@ inline constexpr double kSecondsPerYear = 365.0 * 86'400.0;
 /// A human-readable, redacted summary (several lines) for the startup log.
 [[nodiscard]] std::string describe(const KeeperConfig& c);
 
-/// [txm] as the transaction manager's policy (confirmations, bump timing, bump rule, fee cap).
+/// [txm] as the transaction manager's policy (confirmations, finality, bump timing, bump rule, fee cap).
 /// The other [txm] fields (intent_ttl_s, gas_limit_margin_percent) and [fees] (with
 /// txm.fee_cap_wei as the fee cap) are the executor's and fee oracle's settings.
 [[nodiscard]] txm::MachinePolicy machine_policy(const TxmConfig& t);

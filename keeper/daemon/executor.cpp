@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "keeper/chain/collector.hpp"
 #include "keeper/chain/contracts.hpp"
 #include "keeper/core/hex.hpp"
 #include "keeper/crypto/keccak.hpp"
@@ -107,6 +108,8 @@ Expected<void, std::string> validate(const ExecutorSettings& s) {
     if (s.intent_ttl_seconds == 0) return Unexpected(std::string("executor.intent_ttl_seconds: must be positive"));
     if (s.private_alert_after_windows == 0)
         return Unexpected(std::string("executor.private_alert_after_windows: must be at least 1"));
+    if (s.machine.finality != txm::Finality::kDepth && s.machine.finality != txm::Finality::kFinalized)
+        return Unexpected(std::string("executor.machine.finality: must be depth or finalized"));
     if (s.reorg_watch_blocks < s.machine.confirmations)
         return Unexpected(std::string("executor.reorg_watch_blocks: must be at least machine.confirmations"));
     return validate(s.fees);
@@ -130,6 +133,7 @@ void Executor::crash_if(CrashPoint point) const {
 void Executor::alert(std::string kind, IntentId intent, std::string detail) {
     spdlog::warn("executor alert {}: intent {}: {}", kind, intent, detail);
     ++stats_.alerts;
+    ++stats_.alerts_by_kind[kind];
     alerts_.push_back(AlertEvent{std::move(kind), intent, std::move(detail)});
     while (alerts_.size() > kMaxAlerts) alerts_.pop_front();
 }
@@ -155,6 +159,37 @@ journal::Result<void> Executor::clear_halt() {
 void Executor::abandon(IntentId intent, std::string_view why) {
     if (auto ok = journal_.finish_intent(intent, IntentState::kFailed, std::nullopt); !ok)
         spdlog::error("executor: intent {}: could not end it as failed ({}): {}", intent, why, ok.error().message);
+}
+
+void Executor::note_chain_nonce(std::uint64_t chain_next, std::optional<std::uint64_t> journal_highest,
+                                IntentId intent, std::string_view where) {
+    const std::uint64_t journal_next = journal_highest ? *journal_highest + 1 : 0;
+    // The first count seen (start) is the baseline: a fresh journal on a key with history is
+    // not "ahead"; start() alerts for a journal that holds nonces below the chain's.
+    const bool ahead = chain_nonce_seen_ && chain_next > journal_next && chain_next > *chain_nonce_seen_;
+    if (!chain_nonce_seen_ || chain_next > *chain_nonce_seen_) chain_nonce_seen_ = chain_next;
+    if (!ahead) return;
+    ++stats_.nonce_fast_forwards;
+    alert("chain_ahead", intent,
+          "the key signed transactions the journal does not know (" + std::string(where) + ": chain nonce " +
+              std::to_string(chain_next) + ", journal next " + std::to_string(journal_next) +
+              "): the next nonce is fast-forwarded to " + std::to_string(chain_next));
+}
+
+void Executor::count_gas(IntentId intent, txm::AttemptId attempt) {
+    auto cost = head_costs_.find(attempt);
+    if (cost == head_costs_.end()) {
+        spdlog::warn("executor: intent {} attempt {}: ended without this head's receipt: gas not counted", intent,
+                     attempt);
+        return;
+    }
+    auto rec = journal_.intent(intent);
+    if (!rec) {
+        spdlog::error("executor: intent {}: {}", intent, rec.error().message);
+        return;
+    }
+    stats_.gas_paid_wei[rec->decision.vault] += U256(cost->second.gas_used) * cost->second.effective_gas_price;
+    ++stats_.final_receipts;
 }
 
 void Executor::refresh() {
@@ -281,6 +316,31 @@ asio::awaitable<rpc::Result<void>> Executor::start(const rpc::BlockHeader& head)
         spdlog::error("executor: trading halted since an earlier run: {} (clear it to trade again)", **halt_state);
     }
 
+    // Realized gas cost so far: every receipt that ended an intent, counted once.
+    auto paid = journal_.gas_paid(settings_.chain_id, sender_);
+    if (!paid) co_return Unexpected(rpc::make_error(rpc::Errc::kBadResult, paid.error().message));
+    stats_.gas_paid_wei.clear();
+    stats_.final_receipts = 0;
+    for (const journal::GasPaid& g : *paid) {
+        stats_.gas_paid_wei[g.vault] = g.wei;
+        stats_.final_receipts += g.receipts;
+    }
+
+    // EIP-1898: does the node read state at a block hash? (A refusal of the hash form itself,
+    // not of this block, switches the per-head reads to block numbers.)
+    {
+        const rpc::BlockRef at = rpc::BlockHashRef{head.hash, true};
+        rpc::Call probe_call = rpc::eth::get_transaction_count(sender_, at);
+        auto probe = co_await pool_.call(std::move(probe_call));
+        if (!probe && probe.error().code == rpc::Errc::kRpc && probe.error().rpc &&
+            chain::rejects_block_hash_param(*probe.error().rpc)) {
+            by_hash_ = false;
+            spdlog::warn("executor: the node rejects EIP-1898 block hash parameters ({}); the per-head nonce count is "
+                         "read by block NUMBER, which a reorg can resolve to another block",
+                         probe.error().rpc->describe());
+        }
+    }
+
     auto nonces = co_await plan_nonce();
     if (!nonces) co_return Unexpected(std::move(nonces).error());
     if (nonces->chain_ahead && nonces->journal_highest) {
@@ -289,6 +349,7 @@ asio::awaitable<rpc::Result<void>> Executor::start(const rpc::BlockHeader& head)
               "the key signed transactions the journal does not know (chain nonce " + std::to_string(nonces->next) +
                   ", journal next " + std::to_string(*nonces->journal_highest + 1) + "): fast-forwarded");
     }
+    chain_nonce_seen_ = std::max(nonces->chain_latest, nonces->next);
     if (!nonces->gaps.empty()) co_await fill_gaps(nonces->gaps, head);
     co_await on_head(head);
     co_return rpc::Result<void>{};
@@ -318,6 +379,30 @@ asio::awaitable<void> Executor::fill_gaps(const std::vector<std::uint64_t>& gaps
               "nonce " + std::to_string(nonce) + " was never used: filled with a no-op self-transfer " +
                   short_hash(sent->tx_hash));
     }
+}
+
+asio::awaitable<void> Executor::fill_runtime_gaps(std::uint64_t mined, const rpc::BlockHeader& head) {
+    auto highest = journal_.highest_nonce(settings_.chain_id, sender_);
+    if (!highest) {
+        spdlog::error("executor: reading the journal's highest nonce: {}", highest.error().message);
+        co_return;
+    }
+    if (!*highest || **highest < mined) co_return;  // every reserved nonce is mined: no gap possible
+    auto open = journal_.open_nonces(settings_.chain_id, sender_);
+    if (!open) {
+        spdlog::error("executor: reading open nonces: {}", open.error().message);
+        co_return;
+    }
+    txm::NonceInputs in;
+    in.journal_highest = *highest;
+    in.journal_open = std::move(*open);
+    in.chain_latest = mined;
+    in.chain_pending = mined;
+    const txm::NoncePlan plan = txm::plan_nonce(in);
+    if (plan.gaps.empty()) co_return;
+    spdlog::warn("executor: head {}: {} nonce gap(s) below the journal's highest nonce {} (lowest {}): filling", head.number,
+                 plan.gaps.size(), **highest, plan.gaps.front());
+    co_await fill_gaps(plan.gaps, head);
 }
 
 // ---- execute --------------------------------------------------------------------------------------
@@ -438,12 +523,7 @@ asio::awaitable<ExecuteResult> Executor::execute(const hedge::HedgePlan& plan, c
         refresh();
         co_return res;
     }
-    if (nonces->chain_ahead && nonces->journal_highest) {
-        ++stats_.nonce_fast_forwards;
-        alert("chain_ahead", *id,
-              "the key signed transactions the journal does not know: nonce fast-forwarded to " +
-                  std::to_string(nonces->next));
-    }
+    if (nonces->chain_ahead) note_chain_nonce(nonces->next, nonces->journal_highest, *id, "before a trade");
     if (auto ok = journal_.reserve_nonce(*id, nonces->next); !ok) {
         res.detail = "journal: " + ok.error().message;
         abandon(*id, res.detail);
@@ -451,6 +531,7 @@ asio::awaitable<ExecuteResult> Executor::execute(const hedge::HedgePlan& plan, c
         co_return res;
     }
     res.nonce = nonces->next;
+    crash_if(CrashPoint::kAfterReserveNonce);
 
     auto sent = co_await sign_and_send(*id, AttemptKind::kIntent, nonces->next, res.fees, payload, head);
     if (!sent) {
@@ -499,46 +580,83 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
         spdlog::error("executor: reading ended intents: {}", ended.error().message);
         co_return;
     }
-    if (views->empty() && ended->empty()) {
-        refresh();
-        co_return;
-    }
+    const bool tracking = !views->empty() || !ended->empty();
 
-    // The nonce count first, in its own round trip (nodes may answer a batch's calls in any
-    // order): a receipt of ours mined after it was read is then seen below, never mistaken for
-    // "nonce consumed elsewhere".
-    auto latest_nonce =
-        co_await pool_.call_as(rpc::eth::get_transaction_count(sender_, rpc::BlockTag::kLatest), rpc::decode_u64);
-    if (!latest_nonce) {
-        spdlog::warn("executor: head {}: nonce count unreadable, retrying next head: {}", head.number,
-                     latest_nonce.error().describe());
-        co_return;
-    }
-    // Public: receipt and eth_getTransactionByHash per attempt. Private: receipts only (the
-    // node never knows a pending private transaction); the submitter answers "known" below.
+    // One batch, one round trip, everything pinned to this head (see the file comment): the
+    // nonce count at the head's block hash first, the finalized block, then per attempt its
+    // receipt (and, public, eth_getTransactionByHash; private: the submitter answers "known").
+    const rpc::BlockRef at = by_hash_ ? rpc::BlockRef(rpc::BlockHashRef{head.hash, true}) : rpc::BlockRef(head.number);
+    const bool read_finalized = tracking && settings_.machine.finality == txm::Finality::kFinalized;
     const bool priv = submitter_.is_private();
     const std::size_t stride = priv ? 1 : 2;
     std::vector<rpc::Call> calls;
+    calls.push_back(rpc::eth::get_transaction_count(sender_, at));
+    if (read_finalized) calls.push_back(rpc::eth::get_block_by_number(rpc::BlockTag::kFinalized));
+    const std::size_t first_tx = calls.size();
     std::vector<Hash32> hashes;
+    std::vector<txm::AttemptId> attempt_ids;
     for (const auto* list : {&*views, &*ended})
         for (const auto& v : *list)
             for (const auto& a : v.attempts) {
                 hashes.push_back(a.tx_hash);
+                attempt_ids.push_back(a.id);
                 calls.push_back(rpc::eth::get_transaction_receipt(a.tx_hash));
                 if (!priv) calls.push_back(submit::get_transaction_by_hash(a.tx_hash));
             }
+    const std::size_t n_calls = calls.size();
     auto batch = co_await pool_.batch(std::move(calls));
     if (!batch) {
         spdlog::warn("executor: head {}: chain read failed, retrying next head: {}", head.number,
                      batch.error().describe());
         co_return;
     }
+    if (batch->size() != n_calls) {
+        spdlog::warn("executor: head {}: the node answered {} of {} calls, retrying next head", head.number,
+                     batch->size(), n_calls);
+        co_return;
+    }
+    const rpc::Response& nonce_response = (*batch)[0];
+    if (!nonce_response) {
+        // By hash: the head is no longer canonical (a reorg) or unknown to this node.
+        spdlog::warn("executor: head {} {}: nonce count unreadable{}, retrying next head: {}", head.number,
+                     short_hash(head.hash), by_hash_ ? " (block not canonical or unknown to the node: reorged?)" : "",
+                     nonce_response.error().describe());
+        co_return;
+    }
+    auto mined_nonces = rpc::decode_u64(*nonce_response, "result");
+    if (!mined_nonces) {
+        spdlog::warn("executor: head {}: bad nonce count: {}", head.number, mined_nonces.error().message);
+        co_return;
+    }
+    if (auto highest = journal_.highest_nonce(settings_.chain_id, sender_))
+        note_chain_nonce(*mined_nonces, *highest, 0, "head " + std::to_string(head.number));
+    else
+        spdlog::error("executor: reading the journal's highest nonce: {}", highest.error().message);
+
     txm::ChainObservation obs;
     obs.head_number = head.number;
     obs.head_timestamp = head.timestamp;
-    obs.sender_latest_nonce = *latest_nonce;
+    obs.sender_latest_nonce = *mined_nonces;
+    if (read_finalized) {
+        const rpc::Response& fin = (*batch)[1];
+        if (!fin) {
+            spdlog::warn("executor: head {}: node error reading the finalized block: {}", head.number,
+                         fin.error().describe());
+            co_return;
+        }
+        auto block = rpc::decode_nullable(*fin, "result", [](const rpc::Json& j, std::string_view path) {
+            return rpc::decode_block_header(j, path);
+        });
+        if (!block) {
+            spdlog::warn("executor: head {}: bad finalized block: {}", head.number, block.error().message);
+            co_return;
+        }
+        // Never past the head: a node that moved on meanwhile finalizes nothing beyond what we see.
+        if (*block) obs.finalized_number = std::min((*block)->number, head.number);
+    }
+    head_costs_.clear();
     for (std::size_t i = 0; i < hashes.size(); ++i) {
-        const rpc::Response& receipt = (*batch)[stride * i];
+        const rpc::Response& receipt = (*batch)[first_tx + stride * i];
         if (!receipt) {
             // A partial picture could read as "dropped" or "reorged": wait for a complete one.
             spdlog::warn("executor: head {}: node error reading the receipt of {}: {}", head.number,
@@ -547,7 +665,7 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
         }
         txm::TxObservation o;
         if (!priv) {
-            const rpc::Response& tx = (*batch)[stride * i + 1];
+            const rpc::Response& tx = (*batch)[first_tx + stride * i + 1];
             if (!tx) {
                 spdlog::warn("executor: head {}: node error reading tx {}: {}", head.number, short_hash(hashes[i]),
                              tx.error().describe());
@@ -562,8 +680,16 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
                              rc.error().message);
                 co_return;
             }
-            o.receipt = txm::ReceiptRecord{rc->block_number, rc->block_hash, rc->status};
             o.known = true;
+            if (rc->block_number <= head.number) {
+                o.receipt = txm::ReceiptRecord{rc->block_number, rc->block_hash, rc->status};
+                head_costs_[attempt_ids[i]] = journal::GasCost{rc->gas_used, rc->effective_gas_price};
+            } else {
+                // Mined after this head: the nonce count above does not include it yet. It is
+                // seen with the head that includes it.
+                spdlog::debug("executor: head {}: {} mined in block {}, above the head: not seen yet", head.number,
+                              short_hash(hashes[i]), rc->block_number);
+            }
         }
         obs.txs[hashes[i]] = std::move(o);
     }
@@ -594,9 +720,11 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
     } else {
         actions = txm::evaluate(*views, obs, settings_.machine);
     }
+    co_await confirm_nonce_lost(actions, *views, head);
     std::vector<txm::Action> deep = txm::evaluate(*ended, obs, settings_.machine);
     actions.insert(actions.end(), std::make_move_iterator(deep.begin()), std::make_move_iterator(deep.end()));
     for (const txm::Action& action : actions) co_await apply(action, *views, head);
+    if (!halted_) co_await fill_runtime_gaps(*mined_nonces, head);
     // Trades whose private window passed: the vault and revision the keeper re-plans from.
     for (auto it = awaiting_.begin(); it != awaiting_.end();) {
         auto rec = journal_.intent(it->intent);
@@ -614,6 +742,51 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
     std::sort(awaiting_.begin(), awaiting_.end(),
               [](const ReplanRequest& a, const ReplanRequest& b) { return a.nonce < b.nonce; });
     refresh();
+}
+
+asio::awaitable<void> Executor::confirm_nonce_lost(std::vector<txm::Action>& actions,
+                                                  const std::vector<txm::IntentView>& views,
+                                                  const rpc::BlockHeader& head) {
+    // "Nonce consumed elsewhere" ends an intent for good, so it is confirmed by a second read:
+    // a node can report the state of a block (the nonce count) a moment before it serves that
+    // block's receipts (anvil's automine does). Receipts read after the nonce count cannot miss
+    // a transaction of ours that the count includes.
+    std::set<IntentId> lost;
+    for (const txm::Action& a : actions)
+        if (const auto* al = std::get_if<txm::Alert>(&a); al && al->kind == txm::AlertKind::kNonceConsumedElsewhere)
+            lost.insert(al->intent);
+    if (lost.empty()) co_return;
+    std::vector<rpc::Call> calls;
+    std::vector<IntentId> owner;
+    for (const auto& v : views) {
+        if (!lost.contains(v.id)) continue;
+        for (const auto& a : v.attempts) {
+            calls.push_back(rpc::eth::get_transaction_receipt(a.tx_hash));
+            owner.push_back(v.id);
+        }
+    }
+    if (calls.empty()) co_return;  // nothing of ours was ever signed at that nonce
+    const std::size_t n_calls = calls.size();
+    auto batch = co_await pool_.batch(std::move(calls));
+    std::set<IntentId> keep_open;
+    if (!batch || batch->size() != n_calls) {
+        keep_open = lost;  // unconfirmed: decided at the next head
+    } else {
+        for (std::size_t i = 0; i < n_calls; ++i) {
+            const rpc::Response& r = (*batch)[i];
+            if (!r || !r->is_null()) keep_open.insert(owner[i]);  // an error, or a receipt after all
+        }
+    }
+    if (keep_open.empty()) co_return;
+    for (IntentId id : keep_open)
+        spdlog::info("executor: head {}: intent {}: its nonce is mined but its receipt was not served with the "
+                     "nonce count; decided again at the next head",
+                     head.number, id);
+    std::erase_if(actions, [&](const txm::Action& a) {
+        if (const auto* m = std::get_if<txm::MarkFinal>(&a)) return keep_open.contains(m->intent);
+        if (const auto* al = std::get_if<txm::Alert>(&a)) return keep_open.contains(al->intent);
+        return false;
+    });
 }
 
 std::vector<ReplanRequest> Executor::awaiting_replan() const {
@@ -697,7 +870,9 @@ asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vect
     } else if (const auto* c = std::get_if<txm::SignCancel>(&action)) {
         co_await sign_again(c->intent, AttemptKind::kCancel, c->nonce, c->fees, views, head);
     } else if (const auto* rr = std::get_if<txm::RecordReceipt>(&action)) {
-        if (auto ok = journal_.record_receipt(rr->attempt, rr->receipt); !ok)
+        std::optional<journal::GasCost> cost;
+        if (auto it = head_costs_.find(rr->attempt); it != head_costs_.end()) cost = it->second;
+        if (auto ok = journal_.record_receipt(rr->attempt, rr->receipt, cost); !ok)
             spdlog::error("executor: attempt {}: recording receipt: {}", rr->attempt, ok.error().message);
         else
             spdlog::info("executor: attempt {} mined in block {} ({})", rr->attempt, rr->receipt.block_number,
@@ -707,10 +882,12 @@ asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vect
         if (auto ok = journal_.forget_receipt(f->attempt); !ok)
             spdlog::error("executor: attempt {}: forgetting receipt: {}", f->attempt, ok.error().message);
     } else if (const auto* m = std::get_if<txm::MarkFinal>(&action)) {
-        if (auto ok = journal_.finish_intent(m->intent, m->outcome, m->attempt); !ok)
+        if (auto ok = journal_.finish_intent(m->intent, m->outcome, m->attempt); !ok) {
             spdlog::error("executor: intent {}: ending as {}: {}", m->intent, to_string(m->outcome), ok.error().message);
-        else
+        } else {
             spdlog::info("executor: intent {} {}", m->intent, to_string(m->outcome));
+            if (m->attempt) count_gas(m->intent, *m->attempt);
+        }
     } else if (const auto* h = std::get_if<txm::Halt>(&action)) {
         halt(std::string(to_string(h->reason)) + " (intent " + std::to_string(h->intent) + ")");
     } else if (const auto* al = std::get_if<txm::Alert>(&action)) {
@@ -788,7 +965,16 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
             spdlog::info("executor: intent {}: trade {} {} at {}", intent, short_hash(old_hash),
                          withdrawn ? "withdrawn" : "not withdrawable", submitter_.name());
         }
-    } else if (quote && current) {
+    } else if (!current) {
+        // Nothing signed at this nonce yet (a reserved nonce released by a cancel): no
+        // replacement rule, the fee oracle's price.
+        if (!quote) {
+            alert("unpriceable", intent,
+                  "cannot sign the cancel at nonce " + std::to_string(nonce) + ": " + quote.error().message);
+            co_return;
+        }
+        fees = quote->fees;
+    } else if (quote) {
         // The machine's fees are the smallest valid replacement; if the market asks more, pay
         // the market (still a valid replacement, still under the cap).
         if (auto r = txm::replacement_fees(current->fees, quote->fees, settings_.machine.bump)) fees = *r;

@@ -8,13 +8,33 @@
 //                 EIP-1559 -> journal the signed attempt (committed, fsynced) -> submit ->
 //                 journal "broadcast". Dry run stops after the gas estimate: nothing journaled,
 //                 nothing signed.
-// on_head(head): for every intent of the keeper still in flight (and, for deep reorgs, those
-//                 that ended within reorg_watch_blocks) one batched read of the chain (the
-//                 keeper's mined nonce count FIRST, then each attempt's receipt and
-//                 eth_getTransactionByHash), txm::evaluate, and the actions applied in order:
+// on_head(head): ONE batched read of the chain per head, to one endpoint, pinned to the head:
+//                 the keeper's mined nonce count AT THE HEAD'S BLOCK HASH (EIP-1898,
+//                 requireCanonical; by number only for nodes that refuse the hash form, probed
+//                 at start), the node's "finalized" block (finality "finalized" only), and for
+//                 every attempt of the intents still in flight (and, for deep reorgs, those that
+//                 ended within reorg_watch_blocks) its receipt and eth_getTransactionByHash.
+//                 A receipt in a block above the head (the node moved on after the head) is
+//                 ignored until that head arrives, so the nonce count and the receipts describe
+//                 the same block. With nothing to track only the nonce count is read (one call).
+//                 Then:
+//                   - the key used elsewhere: the nonce count above every nonce the journal holds
+//                     (and above the last count seen) -> alert chain_ahead, stats; the next
+//                     nonce comes from max(journal, chain), i.e. fast-forwarded;
+//                   - txm::evaluate ("nonce consumed elsewhere" confirmed by a second read of
+//                     that intent's receipts: a node may serve a block's state a moment before
+//                     its receipts), and the actions applied in order:
 //                 journal writes before any send; replacements re-sign the journaled payload at
-//                 the same nonce with bumped fees; cancels are 0-value self-transfers; a halt is
-//                 persisted (keeper_state "halted") and survives restarts until cleared.
+//                 the same nonce with bumped fees; cancels are 0-value self-transfers (also for
+//                 an intent that reserved a nonce but never journaled an attempt and expired: its
+//                 nonce is released, never left as a gap); a halt is persisted (keeper_state
+//                 "halted") and survives restarts until cleared; a receipt is journaled with what
+//                 it paid (gasUsed, effectiveGasPrice), and an intent becoming final adds that
+//                 to gas_paid_wei of its vault (stats; rebuilt from the journal at start, so
+//                 each receipt counts once across restarts);
+//                   - nonce gaps below the journal's highest nonce that nothing will fill (an
+//                     intent ended before signing, e.g. in a journal from an older keeper) are
+//                     filled with no-op self-transfers at once, not at the next start.
 //                 Private submitters (submitter.is_private()): the public node never sees a
 //                 pending private transaction, so "known" comes from submitter.visibility():
 //                 kPending waits for the window (no fee bump while a relay holds it). kExpired,
@@ -52,7 +72,8 @@
 //                 passed, the next head re-plans again (revision + 2). A crash after the
 //                 attempt is journaled re-sends its identical bytes (resume). At every instant
 //                 the intent holds its nonce: exactly one transaction lands there, no gap.
-// start(head):    the persisted halt, nonce sync (the chain ahead of the journal: the key was used
+// start(head):    the persisted halt, the realized gas cost from the journal, whether the node
+//                 takes EIP-1898 block hashes, nonce sync (the chain ahead of the journal: the key was used
 //                 elsewhere -> fast-forward + alert; gaps below the journal's highest nonce ->
 //                 filled with no-op self-transfers), then one on_head() that resumes whatever
 //                 the journal holds: a transaction that may have been broadcast is re-sent with
@@ -67,6 +88,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -77,6 +99,7 @@
 
 #include "keeper/core/bytes.hpp"
 #include "keeper/core/expected.hpp"
+#include "keeper/core/u256.hpp"
 #include "keeper/crypto/secp256k1.hpp"
 #include "keeper/daemon/fee_oracle.hpp"
 #include "keeper/hedge/types.hpp"
@@ -99,6 +122,7 @@ enum class CrashPoint : std::uint8_t {
     kAfterBroadcast,  // sent and journaled as broadcast
     kAfterReplanRevise,   // replan(): the fresh decision journaled (revise_intent), nothing signed
     kAfterReplanJournal,  // replan(): the re-planned attempt committed at the held nonce, nothing sent
+    kAfterReserveNonce,   // execute(): the nonce reserved in the journal, nothing signed or journaled
 };
 inline constexpr int kCrashExitCode = 86;
 
@@ -108,6 +132,8 @@ struct ExecutorSettings {
     FeeSettings fees;
     std::uint32_t gas_limit_margin_percent{25};  // gas limit = estimate * (100 + margin) / 100
     std::uint64_t intent_ttl_seconds{120};       // an intent not mined by min(trade deadline, head + ttl) is cancelled
+    // machine.finality: kDepth (machine.confirmations) or kFinalized (the node's "finalized"
+    // block, read with the receipts at every head).
     std::uint64_t reorg_watch_blocks{64};        // ended intents with a receipt this recent are watched for deep reorgs
     std::uint32_t private_alert_after_windows{3};  // private submitters: alert once an intent missed this many windows
     bool dry_run{false};
@@ -166,6 +192,12 @@ struct ExecutorStats {
     std::uint64_t nonce_fast_forwards{0};
     std::uint64_t receipts_reorged{0};
     std::uint64_t alerts{0};
+    std::map<std::string, std::uint64_t> alerts_by_kind;  // AlertEvent::kind -> count (sums to `alerts`)
+    /// Realized gas cost: sum of gasUsed x effectiveGasPrice over the receipts of the keeper's
+    /// transactions (trades and cancels) that became final, per vault (a cancel counts for the
+    /// vault of its intent), in wei.
+    std::map<Address, U256> gas_paid_wei;
+    std::uint64_t final_receipts{0};  // receipts counted in gas_paid_wei
     bool halted{false};
 };
 
@@ -236,6 +268,8 @@ public:
     /// The most recent alerts (at most 64), oldest first.
     [[nodiscard]] std::vector<AlertEvent> recent_alerts() const { return {alerts_.begin(), alerts_.end()}; }
     [[nodiscard]] Address sender() const noexcept { return sender_; }
+    /// Whether the per-head reads name the head by hash (EIP-1898); false: by number.
+    [[nodiscard]] bool pinned_by_hash() const noexcept { return by_hash_; }
 
 private:
     struct Sent {
@@ -276,6 +310,20 @@ private:
     asio::awaitable<void> resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
                                  const rpc::BlockHeader& head);
     asio::awaitable<void> fill_gaps(const std::vector<std::uint64_t>& gaps, const rpc::BlockHeader& head);
+    /// The keeper's nonce count as the chain reports it (`where` names the read): above every
+    /// nonce the journal holds and above the last count seen -> chain_ahead alert, stats.
+    void note_chain_nonce(std::uint64_t chain_next, std::optional<std::uint64_t> journal_highest, txm::IntentId intent,
+                          std::string_view where);
+    /// Runtime nonce gaps: below the journal's highest nonce, at or above `mined` (the nonce
+    /// count at the head), held by no open intent -> filled.
+    asio::awaitable<void> fill_runtime_gaps(std::uint64_t mined, const rpc::BlockHeader& head);
+    /// The state machine's "nonce consumed elsewhere" verdicts, confirmed by reading those
+    /// intents' receipts again (after the nonce count); unconfirmed ones are dropped from
+    /// `actions` and decided at the next head.
+    asio::awaitable<void> confirm_nonce_lost(std::vector<txm::Action>& actions, const std::vector<txm::IntentView>& views,
+                                             const rpc::BlockHeader& head);
+    /// Realized gas cost of an intent that just ended with `attempt` mined.
+    void count_gas(txm::IntentId intent, txm::AttemptId attempt);
     void halt(std::string reason);
     void alert(std::string kind, txm::IntentId intent, std::string detail);
     void refresh();  // intent counts and the open-intent cache
@@ -297,6 +345,9 @@ private:
     std::set<txm::IntentId> private_missed_alerted_;
     std::vector<ReplanRequest> awaiting_;  // rebuilt by every on_head(); replan() consumes entries
     std::set<txm::IntentId> cancelling_;    // open intents whose newest attempt is a cancel: no hedge coming
+    bool by_hash_{true};                     // per-head reads pinned by block hash (probed at start)
+    std::optional<std::uint64_t> chain_nonce_seen_;   // the highest nonce count read from the chain
+    std::map<txm::AttemptId, journal::GasCost> head_costs_;  // this head's receipts: what each paid
 };
 
 }  // namespace keeper::daemon

@@ -2,6 +2,7 @@
 
 #include "keeper/core/hex.hpp"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
@@ -20,7 +21,7 @@ struct Migration {
 };
 
 // Forward-only. Never edit a released step: add the next one.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, R"sql(
 CREATE TABLE senders (
     id          INTEGER PRIMARY KEY,
@@ -105,6 +106,13 @@ CREATE TABLE intent_revisions (
     superseded_at   INTEGER NOT NULL,
     PRIMARY KEY (intent_id, revision)
 );
+)sql"},
+    // 4: what each mined transaction paid (receipt gasUsed x effectiveGasPrice), so the realized
+    // gas cost is counted once per final receipt, also across restarts. NULL for receipts
+    // journaled before (their cost is unknown and not counted).
+    {4, R"sql(
+ALTER TABLE receipts ADD COLUMN gas_used INTEGER CHECK (gas_used IS NULL OR gas_used >= 0);
+ALTER TABLE receipts ADD COLUMN effective_gas_price TEXT;
 )sql"},
 }};
 
@@ -780,16 +788,26 @@ Result<void> Journal::mark_broadcast(AttemptId id, std::uint64_t block) {
     return tx->commit();
 }
 
-Result<void> Journal::record_receipt(AttemptId id, const txm::ReceiptRecord& receipt) {
+Result<void> Journal::record_receipt(AttemptId id, const txm::ReceiptRecord& receipt,
+                                     const std::optional<GasCost>& cost) {
     auto tx = Transaction::begin(db_, "record receipt");
     if (!tx) return propagate(std::move(tx));
-    auto ins =
-        db_.prepare("INSERT INTO receipts (attempt_id, block_number, block_hash, status) VALUES (?1, ?2, ?3, ?4)");
+    auto ins = db_.prepare(
+        "INSERT INTO receipts (attempt_id, block_number, block_hash, status, gas_used, effective_gas_price) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!ins) return propagate(std::move(ins));
     (*ins)->bind(1, id);
     (*ins)->bind(2, to_i64(receipt.block_number));
     (*ins)->bind(3, receipt.block_hash.view());
     (*ins)->bind(4, std::int64_t{receipt.status ? 1 : 0});
+    if (cost) {
+        (*ins)->bind(5, to_i64(cost->gas_used));
+        const std::string price = to_dec(cost->effective_gas_price);
+        (*ins)->bind(6, std::string_view(price));
+    } else {
+        (*ins)->bind_null(5);
+        (*ins)->bind_null(6);
+    }
     if (auto ok = (*ins)->run("record receipt"); !ok) return ok;
 
     auto att = db_.prepare("UPDATE attempts SET state = ?2 WHERE id = ?1");
@@ -889,7 +907,7 @@ Result<txm::IntentView> Journal::intent_view(IntentId id) {
     if (!rec) return propagate(std::move(rec));
     auto attempts = attempts_of(id);
     if (!attempts) return propagate(std::move(attempts));
-    return txm::IntentView{id, rec->state, rec->decision.deadline, std::move(*attempts)};
+    return txm::IntentView{id, rec->state, rec->decision.deadline, std::move(*attempts), rec->nonce};
 }
 
 Result<std::vector<txm::IntentView>> Journal::views_of(Statement& ids_query, std::string_view operation) {
@@ -933,6 +951,40 @@ Result<std::vector<txm::IntentView>> Journal::ended_since(std::uint64_t chain_id
     (*sel)->bind(2, sender.view());
     (*sel)->bind(3, to_i64(from_block));
     return views_of(**sel, "read ended intents");
+}
+
+Result<std::vector<GasPaid>> Journal::gas_paid(std::uint64_t chain_id, const Address& sender) {
+    // The mined attempt of every ended intent (final, failed, cancelled): the receipt that
+    // decided it. Summed here, not in SQL: wei totals outgrow SQLite's 64-bit integers.
+    auto sel = db_.prepare(
+        "SELECT i.vault, r.gas_used, r.effective_gas_price FROM intents i JOIN senders s ON s.id = i.sender_id "
+        "JOIN attempts a ON a.intent_id = i.id JOIN receipts r ON r.attempt_id = a.id "
+        "WHERE s.chain_id = ?1 AND s.address = ?2 AND i.state IN (4, 5, 6) AND r.gas_used IS NOT NULL "
+        "AND r.effective_gas_price IS NOT NULL ORDER BY a.id");
+    if (!sel) return propagate(std::move(sel));
+    Statement& q = **sel;
+    q.bind(1, to_i64(chain_id));
+    q.bind(2, sender.view());
+    std::vector<GasPaid> out;
+    for (;;) {
+        auto row = q.step("read gas paid");
+        if (!row) return propagate(std::move(row));
+        if (!*row) break;
+        auto vault = fixed_column<Address>(q, 0, "read gas paid vault");
+        if (!vault) return propagate(std::move(vault));
+        auto price = u256_column(q, 2, "read receipt effective_gas_price");
+        if (!price) return propagate(std::move(price));
+        const U256 cost = U256(to_u64(q.column_int(1))) * *price;
+        auto it = std::find_if(out.begin(), out.end(), [&](const GasPaid& g) { return g.vault == *vault; });
+        if (it == out.end()) {
+            out.push_back(GasPaid{*vault, cost, 1});
+        } else {
+            it->wei += cost;
+            ++it->receipts;
+        }
+    }
+    q.reset();
+    return out;
 }
 
 }  // namespace keeper::journal

@@ -40,8 +40,9 @@ using txm::IntentId;
 /// Version 2 adds what a replacement needs (the intent's transaction payload) and the
 /// keeper_state table (a persisted trading halt). Version 3 adds re-planned intents: the
 /// intent's decision revision, the archive of superseded decisions (intent_revisions) and the
-/// revision each attempt signed.
-inline constexpr std::int64_t kSchemaVersion = 3;
+/// revision each attempt signed. Version 4 adds what each mined transaction paid (the
+/// receipt's gasUsed and effectiveGasPrice).
+inline constexpr std::int64_t kSchemaVersion = 4;
 
 struct JournalOptions {
     std::chrono::milliseconds busy_timeout{5000};
@@ -105,6 +106,22 @@ struct IntentRevision {
     std::optional<TxPayload> payload;
     std::int64_t superseded_at{0};
     bool operator==(const IntentRevision&) const = default;
+};
+
+/// What a mined transaction paid, from its receipt (schema 4).
+struct GasCost {
+    std::uint64_t gas_used{0};
+    U256 effective_gas_price{0};  // wei per gas
+    bool operator==(const GasCost&) const = default;
+};
+
+/// Realized gas cost of the sender's ended intents for one vault (gap fillers count under the
+/// sender's own address).
+struct GasPaid {
+    Address vault;
+    U256 wei{0};                 // sum of gasUsed x effectiveGasPrice
+    std::uint64_t receipts{0};  // receipts summed
+    bool operator==(const GasPaid&) const = default;
 };
 
 struct CreatedIntent {
@@ -187,8 +204,10 @@ public:
                                                    std::int64_t created_at);
     /// The node accepted the attempt (or already knew it) while the head was `block`.
     [[nodiscard]] Result<void> mark_broadcast(AttemptId id, std::uint64_t block);
-    /// The attempt was mined in this block. The intent becomes included.
-    [[nodiscard]] Result<void> record_receipt(AttemptId id, const txm::ReceiptRecord& receipt);
+    /// The attempt was mined in this block. The intent becomes included. `cost` is what it paid
+    /// (gasUsed, effectiveGasPrice), kept with the receipt (forgotten with it on a reorg).
+    [[nodiscard]] Result<void> record_receipt(AttemptId id, const txm::ReceiptRecord& receipt,
+                                              const std::optional<GasCost>& cost = std::nullopt);
     /// The receipt's block left the canonical chain: the attempt is in flight again.
     [[nodiscard]] Result<void> forget_receipt(AttemptId id);
 
@@ -202,6 +221,11 @@ public:
     /// `from_block`, oldest first: what the state machine watches for reorgs past finality.
     [[nodiscard]] Result<std::vector<txm::IntentView>> ended_since(std::uint64_t chain_id, const Address& sender,
                                                                    std::uint64_t from_block);
+
+    /// Realized gas cost per vault: the receipts (with a journaled cost) that decided the
+    /// sender's ended intents (final, failed, cancelled), each counted once, in first-seen vault
+    /// order.
+    [[nodiscard]] Result<std::vector<GasPaid>> gas_paid(std::uint64_t chain_id, const Address& sender);
 
     // ---- introspection --------------------------------------------------------------------------
 

@@ -70,6 +70,22 @@ std::string_view to_string(AlertKind k) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(Finality f) noexcept {
+    switch (f) {
+        case Finality::kDepth:
+            return "depth";
+        case Finality::kFinalized:
+            return "finalized";
+    }
+    return "unknown";
+}
+
+std::optional<Finality> parse_finality(std::string_view text) noexcept {
+    if (text == "depth") return Finality::kDepth;
+    if (text == "finalized") return Finality::kFinalized;
+    return std::nullopt;
+}
+
 std::string_view to_string(HaltReason r) noexcept {
     switch (r) {
         case HaltReason::kReorgBeyondDepth:
@@ -90,6 +106,13 @@ const TxObservation& observe(const ChainObservation& chain, const Hash32& tx_has
 // Blocks from `block` to the head, both included (0 when the head is below the block).
 std::uint64_t depth_of(std::uint64_t block, std::uint64_t head) {
     return head >= block ? head - block + 1 : 0;
+}
+
+// Whether a receipt in `block` is final at this observation (see MachinePolicy::finality).
+bool is_final(std::uint64_t block, const ChainObservation& chain, const MachinePolicy& policy) {
+    if (policy.finality == Finality::kFinalized)
+        return chain.finalized_number.has_value() && block <= *chain.finalized_number;
+    return depth_of(block, chain.head_number) >= policy.confirmations;
 }
 
 bool reorged_out(const AttemptView& a, const TxObservation& obs) {
@@ -123,10 +146,15 @@ std::vector<Action> evaluate(const IntentView& intent, const ChainObservation& c
     }
     const bool expired = chain.head_timestamp > intent.deadline;
     if (intent.attempts.empty()) {
-        if (expired)
-            out.emplace_back(MarkFinal{intent.id, std::nullopt, IntentState::kExpired});
-        else
+        if (!expired) {
             out.emplace_back(SignIntent{intent.id});
+        } else if (intent.nonce && chain.sender_latest_nonce <= *intent.nonce) {
+            out.emplace_back(SignCancel{intent.id, *intent.nonce, Fees{}});  // release the reserved nonce
+        } else {
+            out.emplace_back(MarkFinal{intent.id, std::nullopt, IntentState::kExpired});
+            // Nothing of ours was ever signed at the reserved nonce, yet it is mined.
+            if (intent.nonce) out.emplace_back(Alert{AlertKind::kNonceConsumedElsewhere, intent.id});
+        }
         return out;
     }
 
@@ -137,7 +165,7 @@ std::vector<Action> evaluate(const IntentView& intent, const ChainObservation& c
         const TxObservation& obs = observe(chain, a.tx_hash);
         bool recorded = a.receipt.has_value();
         if (reorged_out(a, obs)) {
-            if (depth_of(a.receipt->block_number, chain.head_number) >= policy.confirmations) {
+            if (is_final(a.receipt->block_number, chain, policy)) {
                 out.emplace_back(Halt{HaltReason::kReorgBeyondDepth, intent.id});
                 out.emplace_back(Alert{AlertKind::kDeepReorg, intent.id});
                 return out;
@@ -153,7 +181,7 @@ std::vector<Action> evaluate(const IntentView& intent, const ChainObservation& c
         }
     }
     if (mined != nullptr) {
-        if (depth_of(mined_receipt->block_number, chain.head_number) >= policy.confirmations)
+        if (is_final(mined_receipt->block_number, chain, policy))
             out.emplace_back(MarkFinal{intent.id, mined->id, outcome_of(*mined, *mined_receipt)});
         return out;  // included: wait for depth, never bump
     }

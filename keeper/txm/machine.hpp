@@ -4,16 +4,27 @@
 // The executor applies the actions in order (journal writes before any broadcast).
 //
 // Rules, in the order they are checked for an intent still in flight:
+//  0. unsigned:  no attempt journaled yet. Before the deadline: sign it (SignIntent, at its
+//                reserved nonce if it holds one). Past the deadline: if a nonce was reserved (a
+//                crash or error between the reservation and the journaled attempt) it is
+//                released by a cancel at that nonce (SignCancel with no fees: the caller prices
+//                it), so no gap holds back every later transaction; without one, or if the
+//                chain's nonce count already passed it (+ Alert), it ends expired.
 //  1. reorg:     a receipt the journal recorded whose block hash is no longer the one the node
 //                reports puts the attempt back in flight (ForgetReceipt); if that block was
-//                already `confirmations` deep, or the intent was final, trading halts (Halt).
-//  2. included:  a new receipt is recorded (RecordReceipt); once `confirmations` blocks deep
-//                (the including block counts as one) the intent ends (MarkFinal): final,
-//                failed (reverted) or cancelled (the cancel attempt was mined).
+//                already final (see "final" below), or the intent was final, trading halts (Halt).
+//  2. included:  a new receipt is recorded (RecordReceipt); once final the intent ends
+//                (MarkFinal): final, failed (reverted) or cancelled (the cancel attempt was mined).
+//                Final means, by MachinePolicy::finality:
+//                  kDepth:     `confirmations` blocks deep (the including block counts as one);
+//                  kFinalized: at or below the node's `finalized` block, read with the receipts
+//                              (ChainObservation::finalized_number; none yet: not final).
+//                A receipt above the head (the node moved on between the head and the read) is
+//                the caller's to drop: the observation describes the head.
 //  3. nonce lost: the sender's mined nonce count passed the intent's nonce but none of its
 //                attempts has a receipt: another transaction from the key took the nonce
-//                (MarkFinal failed + Alert). The caller must read the nonce count before the
-//                receipts, so a receipt of ours mined in between cannot be missed.
+//                (MarkFinal failed + Alert). The caller reads the nonce count at the head's block
+//                and drops receipts above the head, so a receipt of ours cannot be missed.
 //  4. expired:   the head's timestamp passed the deadline: replace with a cancel (SignCancel:
 //                a 0-value self-transfer, 21000 gas, bumped fees at the same nonce).
 //  5. recovery:  the newest attempt is recorded as signed but not known to be broadcast (a
@@ -28,7 +39,7 @@
 //                same nonce with bumped fees (SignReplacement, or SignCancel for a cancel); if
 //                the fee cap forbids a valid bump, Alert instead.
 // Intents already final/failed/cancelled are checked for rule 1 only: any recorded receipt no
-// longer canonical there is a reorg deeper than the confirmation depth (Halt).
+// longer canonical there is a reorg past finality (Halt).
 #pragma once
 
 #include <cstdint>
@@ -45,10 +56,20 @@
 
 namespace keeper::txm {
 
+/// What makes a receipt final.
+enum class Finality : std::uint8_t {
+    kDepth,      // `confirmations` blocks deep
+    kFinalized,  // at or below the node's "finalized" block (the consensus layer's finality)
+};
+[[nodiscard]] std::string_view to_string(Finality f) noexcept;
+/// "depth" or "finalized"; nullopt for anything else.
+[[nodiscard]] std::optional<Finality> parse_finality(std::string_view text) noexcept;
+
 struct MachinePolicy {
-    std::uint64_t confirmations{12};     // receipt depth that makes an intent final (>= 1)
+    std::uint64_t confirmations{12};     // receipt depth that makes an intent final (>= 1; kDepth)
     std::uint64_t bump_after_blocks{3};  // blocks after first broadcast before a fee bump
     BumpPolicy bump;
+    Finality finality{Finality::kDepth};
 };
 
 /// What the node says about one attempt, by transaction hash.
@@ -60,8 +81,11 @@ struct TxObservation {
 struct ChainObservation {
     std::uint64_t head_number{0};
     std::uint64_t head_timestamp{0};
-    std::uint64_t sender_latest_nonce{0};  // eth_getTransactionCount(sender, "latest"), read first
+    std::uint64_t sender_latest_nonce{0};  // eth_getTransactionCount(sender) at the head's block
     std::map<Hash32, TxObservation> txs;   // an attempt missing here: unknown, no receipt
+    /// The node's "finalized" block number, read in the same batch as the receipts (kFinalized
+    /// only; nullopt: nothing finalized yet, or not read).
+    std::optional<std::uint64_t> finalized_number;
 };
 
 // ---- actions -----------------------------------------------------------------------------------
@@ -104,6 +128,8 @@ struct SignReplacement {
     bool operator==(const SignReplacement&) const = default;
 };
 /// Sign a 0-value self-transfer (21000 gas, no data) at `nonce` with `fees`, journal, broadcast.
+/// Zero fees (an intent with a reserved nonce and no attempt yet: nothing to bump from): the
+/// caller prices it from the fee oracle.
 struct SignCancel {
     IntentId intent{0};
     std::uint64_t nonce{0};

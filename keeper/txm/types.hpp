@@ -88,6 +88,9 @@ struct IntentView {
     IntentState state{IntentState::kCreated};
     std::uint64_t deadline{0};          // unix seconds; compared with the head's timestamp
     std::vector<AttemptView> attempts;  // in signing order (the last one is the newest)
+    /// The nonce reserved for the intent, once assigned (an intent can hold one before any
+    /// attempt is journaled: a crash or error between the reservation and the signed attempt).
+    std::optional<std::uint64_t> nonce;
     bool operator==(const IntentView&) const = default;
 };
 

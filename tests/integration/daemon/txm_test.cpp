@@ -302,3 +302,120 @@ TEST_CASE("an intent not mined by its deadline is cancelled by a self-transfer a
     CHECK(chain.keeper_nonce() == 1);
     CHECK(chain.last_rebalance_at() == 0);  // never executed late
 }
+
+TEST_CASE("the keeper's key used elsewhere while nothing is in flight: detected at the next head, no hedge stuck") {
+    Chain chain;
+    Harness h(chain);
+    auto ex = h.executor();
+    run(h.io, [&]() -> asio::awaitable<void> {
+        auto started = co_await h.pool.start();
+        REQUIRE(started);
+        auto head = co_await latest(h.pool);
+        auto s = co_await ex->start(head);
+        REQUIRE(s);
+        // One hedge, tracked to final: the journal's next nonce is 1, nothing in flight.
+        const daemon::ExecuteResult r = co_await ex->execute(buy_plan("first", head.timestamp + 3000), chain.vault, head);
+        INFO(r.detail);
+        REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);
+        for (int i = 0; i < 3; ++i) {
+            chain.mine();
+            head = co_await latest(h.pool);
+            co_await ex->on_head(head);
+        }
+        REQUIRE(ok(h.journal.intent(*r.intent)).state == IntentState::kFinal);
+        REQUIRE(ex->in_flight(chain.vault).empty());
+        CHECK_FALSE(has_alert(*ex, "chain_ahead"));
+
+        // The key signs elsewhere (automine: mined at once). The next head sees it.
+        cast({"send", "--private-key", kKeeperKey, "--rpc-url", chain.anvil.http_url(), kKeeperAddress});
+        REQUIRE(chain.keeper_nonce() == 2);
+        head = co_await latest(h.pool);
+        co_await ex->on_head(head);
+        CHECK(has_alert(*ex, "chain_ahead"));
+        CHECK(ex->stats().nonce_fast_forwards == 1);
+        CHECK(ex->stats().alerts_by_kind["chain_ahead"] == 1);
+        // Once: later heads and the next trade do not alert again for the same transaction.
+        chain.mine();
+        head = co_await latest(h.pool);
+        co_await ex->on_head(head);
+        CHECK(ex->stats().nonce_fast_forwards == 1);
+
+        // The next hedge (after the vault's 10-minute cooldown) takes the chain's nonce and is mined.
+        chain.rpc("evm_increaseTime", "[660]");
+        chain.mine();
+        head = co_await latest(h.pool);
+        const daemon::ExecuteResult next = co_await ex->execute(buy_plan("next", head.timestamp + 3000), chain.vault, head);
+        INFO(next.detail);
+        CHECK(next.outcome == ExecuteOutcome::kSubmitted);
+        CHECK(next.nonce == std::optional<std::uint64_t>(2));
+        for (int i = 0; i < 3; ++i) {
+            chain.mine();
+            head = co_await latest(h.pool);
+            co_await ex->on_head(head);
+        }
+        CHECK(ok(h.journal.find_intent("next"))->state == IntentState::kFinal);
+        const daemon::ExecutorStats st = ex->stats();
+        CHECK(st.nonce_fast_forwards == 1);
+        CHECK(st.alerts_by_kind.at("chain_ahead") == 1);
+        std::uint64_t by_kind = 0;
+        for (const auto& [kind, n] : st.alerts_by_kind) by_kind += n;
+        CHECK(by_kind == st.alerts);
+    }());
+    CHECK(chain.keeper_nonce() == 3);  // two hedges and the foreign transaction, no gap
+}
+
+TEST_CASE("finality \"finalized\": a receipt is final once at or below the node's finalized block") {
+    Chain chain;
+    Harness h(chain);
+    auto settings = executor_settings();
+    settings.machine.finality = txm::Finality::kFinalized;
+    auto ex = h.executor(settings);
+    txm::IntentId id = 0;
+    std::uint64_t mined_in = 0;
+    run(h.io, [&]() -> asio::awaitable<void> {
+        auto started = co_await h.pool.start();
+        REQUIRE(started);
+        auto head = co_await latest(h.pool);
+        auto s = co_await ex->start(head);
+        REQUIRE(s);
+        const daemon::ExecuteResult r = co_await ex->execute(buy_plan("finalized", head.timestamp + 3000), chain.vault, head);
+        INFO(r.detail);
+        REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);
+        id = *r.intent;
+        // Automine: cast waits for the receipt, then the head is the block that includes it.
+        mined_in = std::stoull(
+            cast({"receipt", to_hex(r.tx_hash->view()), "blockNumber", "--rpc-url", chain.anvil.http_url()}));
+        head = co_await latest(h.pool);
+        REQUIRE(head.number == mined_in);
+        co_await ex->on_head(head);
+        REQUIRE(ok(h.journal.intent(id)).state == IntentState::kIncluded);
+
+        // Far past the confirmation depth (2) but not yet finalized: anvil finalizes 64 blocks
+        // behind its head.
+        chain.mine(63);
+        head = co_await latest(h.pool);
+        const std::uint64_t finalized_now =
+            std::stoull(cast({"block", "finalized", "-f", "number", "--rpc-url", chain.anvil.http_url()}));
+        CHECK(finalized_now == head.number - 64);
+        CHECK(finalized_now < mined_in);
+        co_await ex->on_head(head);
+        CHECK(ok(h.journal.intent(id)).state == IntentState::kIncluded);
+        CHECK(ex->in_flight(chain.vault).size() == 1);  // still counted for the planner
+        CHECK(ex->stats().final_receipts == 0);
+
+        chain.mine(1);
+        head = co_await latest(h.pool);
+        CHECK(std::stoull(cast({"block", "finalized", "-f", "number", "--rpc-url", chain.anvil.http_url()})) ==
+              mined_in);
+        co_await ex->on_head(head);
+        CHECK(ok(h.journal.intent(id)).state == IntentState::kFinal);
+        CHECK(ex->in_flight(chain.vault).empty());
+        CHECK(ex->stats().final_receipts == 1);
+    }());
+    const auto view = ok(h.journal.intent_view(id));
+    REQUIRE(view.attempts.size() == 1);
+    REQUIRE(view.attempts[0].receipt);
+    CHECK(view.attempts[0].receipt->block_number == mined_in);
+    CHECK(view.attempts[0].state == txm::AttemptState::kFinal);
+    CHECK(chain.keeper_nonce() == 1);
+}

@@ -171,6 +171,10 @@ multiplier = 1.5
 max_head_lag = 7
 probe_interval_ms = 8
 max_batch_size = 9
+probe_timeout_ms = 19
+hedge_floor_ms = 20
+hedge_cap_ms = 21
+strikes_to_bench = 22
 [rpc.ws]
 connect_timeout_ms = 10
 handshake_timeout_ms = 11
@@ -198,6 +202,10 @@ history = 18
     CHECK(s.pool.max_head_lag == 7);
     CHECK(s.pool.probe_interval.count() == 8);
     CHECK(s.pool.max_batch_size == 9);
+    CHECK(s.pool.probe_timeout.count() == 19);
+    CHECK(s.pool.hedge_floor.count() == 20);
+    CHECK(s.pool.hedge_cap.count() == 21);
+    CHECK(s.pool.strikes_to_bench == 22);
     CHECK(s.ws.connect_timeout.count() == 10);
     CHECK(s.ws.handshake_timeout.count() == 11);
     CHECK(s.ws.request_timeout.count() == 12);
@@ -718,4 +726,56 @@ TEST_CASE("rpc.ws.close_timeout_ms: read, and must be positive") {
     REQUIRE(c);
     CHECK(c->rpc.settings.ws.close_timeout == std::chrono::milliseconds(250));
     CHECK(error_of(minimal() + "[rpc.ws]\nclose_timeout_ms = 0\n") == "test.toml: rpc.ws.close_timeout_ms: must be positive");
+}
+
+TEST_CASE("rpc.pool hedged reads: defaults kept, bad values name the field") {
+    const auto d = parse(minimal());
+    REQUIRE(d);
+    CHECK(d->rpc.settings.pool.hedge_floor == std::chrono::milliseconds(250));
+    CHECK(d->rpc.settings.pool.hedge_cap == std::chrono::milliseconds(1500));
+    CHECK(d->rpc.settings.pool.strikes_to_bench == 3);
+    CHECK(error_of(minimal() + "[rpc.pool]\nprobe_timeout_ms = 0\n") ==
+          "test.toml: rpc.pool.probe_timeout_ms: must be positive");
+    CHECK(error_of(minimal() + "[rpc.pool]\nhedge_floor_ms = 0\n") ==
+          "test.toml: rpc.pool.hedge_floor_ms: must be positive");
+    CHECK(error_of(minimal() + "[rpc.pool]\nhedge_floor_ms = 500\nhedge_cap_ms = 400\n") ==
+          "test.toml: rpc.pool.hedge_cap_ms: must not be below hedge_floor_ms");
+    CHECK(error_of(minimal() + "[rpc.pool]\nstrikes_to_bench = 0\n") ==
+          "test.toml: rpc.pool.strikes_to_bench: must be at least 1");
+}
+
+TEST_CASE("config: txm.finality: depth by default, finalized on request, anything else names the field") {
+    const auto d = parse(minimal());
+    REQUIRE(d.has_value());
+    CHECK(d->txm.finality == txm::Finality::kDepth);
+    CHECK(machine_policy(d->txm).finality == txm::Finality::kDepth);
+
+    const auto f = parse(minimal() + "\n[txm]\nfinality = \"finalized\"\n");
+    REQUIRE(f.has_value());
+    CHECK(f->txm.finality == txm::Finality::kFinalized);
+    CHECK(machine_policy(f->txm).finality == txm::Finality::kFinalized);
+    CHECK(describe(*f).find("final at the finalized block") != std::string::npos);
+    CHECK(parse(minimal() + "\n[txm]\nfinality = \"depth\"\n")->txm.finality == txm::Finality::kDepth);
+
+    CHECK(error_of(minimal() + "\n[txm]\nfinality = \"safe\"\n") ==
+          "test.toml: txm.finality: must be \"depth\" or \"finalized\", not \"safe\"");
+    CHECK(error_of(minimal() + "\n[txm]\nfinality = 1\n") == "test.toml: txm.finality: expected a string");
+
+    // $KEEPER_TXM_FINALITY overrides the file, checked the same way.
+    const auto e = parse(minimal() + "\n[txm]\nfinality = \"depth\"\n", map_env({{"KEEPER_TXM_FINALITY", "finalized"}}));
+    REQUIRE(e.has_value());
+    CHECK(e->txm.finality == txm::Finality::kFinalized);
+    CHECK(error_of(minimal(), map_env({{"KEEPER_TXM_FINALITY", "latest"}})) ==
+          "test.toml: $KEEPER_TXM_FINALITY: must be \"depth\" or \"finalized\", not \"latest\"");
+}
+
+TEST_CASE("config: the shipped files document txm.finality and keep the default") {
+    for (const char* name : {"anvil.toml", "sepolia.toml", "mainnet.toml"}) {
+        std::ifstream in(std::string(KEEPER_SOURCE_DIR) + "/config/" + name);
+        REQUIRE(in);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        INFO(name);
+        CHECK(text.find("\nfinality = \"depth\"") != std::string::npos);
+        CHECK(text.find("\"finalized\" (at or below the node's finalized block") != std::string::npos);
+    }
 }

@@ -57,7 +57,7 @@ TEST_CASE("a version-1 journal migrates to the current version and keeps its row
     }
     Journal j = open_journal(path);
     CHECK(ok(j.schema_version()) == kSchemaVersion);
-    CHECK(kSchemaVersion == 3);
+    CHECK(kSchemaVersion == 4);
     const IntentRecord old = ok(j.intent(1));
     CHECK(old.idempotency_key == "v1-intent");
     CHECK(old.nonce == std::optional<std::uint64_t>(0));
@@ -237,4 +237,104 @@ TEST_CASE("a re-planned intent keeps its id, key and nonce; the superseded decis
     auto missing = again.attempt_revision(9999);
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == Errc::kNotFound);
+}
+
+// ---- schema 4: what each receipt paid -----------------------------------------------------------
+
+namespace {
+
+// Migrations 2 and 3 exactly as released (keeper/journal/journal.cpp), on top of kSchemaV1: the
+// file a schema-3 keeper wrote, with an intent final by a receipt that carries no cost.
+constexpr const char* kSchemaV2V3 = R"sql(
+ALTER TABLE intents ADD COLUMN tx_to BLOB CHECK (tx_to IS NULL OR length(tx_to) = 20);
+ALTER TABLE intents ADD COLUMN tx_data BLOB;
+ALTER TABLE intents ADD COLUMN tx_value TEXT;
+ALTER TABLE intents ADD COLUMN tx_gas_limit INTEGER CHECK (tx_gas_limit IS NULL OR tx_gas_limit > 0);
+CREATE TABLE keeper_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+ALTER TABLE intents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0);
+ALTER TABLE intents ADD COLUMN revision_key TEXT;
+ALTER TABLE attempts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0);
+CREATE TABLE intent_revisions (intent_id INTEGER NOT NULL REFERENCES intents(id),
+    revision INTEGER NOT NULL CHECK (revision >= 0), plan_key TEXT NOT NULL,
+    direction INTEGER NOT NULL CHECK (direction IN (0, 1)), amount_in TEXT NOT NULL, min_amount_out TEXT NOT NULL,
+    deadline INTEGER NOT NULL, tx_to BLOB CHECK (tx_to IS NULL OR length(tx_to) = 20), tx_data BLOB,
+    tx_value TEXT, tx_gas_limit INTEGER, superseded_at INTEGER NOT NULL, PRIMARY KEY (intent_id, revision));
+PRAGMA user_version = 3;
+)sql";
+
+}  // namespace
+
+TEST_CASE("a schema-3 journal migrates to 4: old receipts keep their rows and count no cost") {
+    TempDir dir;
+    const std::string path = dir.file("v3.db");
+    const SignedTransaction old_tx = signed_tx(0);
+    {
+        auto db = ok(Database::open(path));
+        ok(db.exec(kSchemaV1, "write v1 file"));
+        ok(db.exec(kSchemaV2V3, "migrate the file to v3 as released"));
+        // Intent 1 (nonce 0) signed, mined in block 90, final: as a schema-3 keeper left it.
+        auto ins = ok(db.prepare(
+            "INSERT INTO attempts (id, intent_id, kind, nonce, raw, tx_hash, max_fee_per_gas, max_priority_fee, "
+            "gas_limit, state, first_broadcast_block, last_broadcast_block, created_at, revision) "
+            "VALUES (1, 1, 0, 0, ?1, ?2, '100000000000', '2000000000', 250000, 4, 89, 89, 1700000001, 0)"));
+        const Bytes raw = old_tx.encode();
+        ins->bind(1, ByteView(raw));
+        ins->bind(2, old_tx.hash().view());
+        ok(ins->run("insert v3 attempt"));
+        ok(db.exec("INSERT INTO receipts VALUES (1, 90, X'" + std::string(64, '9') + "', 1); "
+                   "UPDATE intents SET state = 4 WHERE id = 1;",
+                   "v3 receipt"));
+        CHECK(ok(db.query_int("PRAGMA user_version", "version")) == 3);
+    }
+    Journal j = open_journal(path);
+    CHECK(ok(j.schema_version()) == 4);
+    const auto view = ok(j.intent_view(1));
+    CHECK(view.state == IntentState::kFinal);
+    CHECK(view.nonce == std::optional<std::uint64_t>(0));
+    REQUIRE(view.attempts.size() == 1);
+    REQUIRE(view.attempts[0].receipt);
+    CHECK(view.attempts[0].receipt->block_number == 90);
+    CHECK(view.attempts[0].tx_hash == old_tx.hash());
+    CHECK(ok(j.gas_paid(kChainId, kSender)).empty());  // its cost was never journaled
+
+    // A new intent under schema 4: its receipt carries the cost, counted once it ends.
+    const auto in = ok(j.create_intent(new_intent("v4-intent"))).intent;
+    ok(j.set_payload(in.id, payload()));
+    ok(j.reserve_nonce(in.id, 1));
+    const AttemptId a = ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(1), 1'700'000'010));
+    ok(j.record_receipt(a, txm::ReceiptRecord{95, Hash32{}, true}, GasCost{210'345, U256(1'234'567'891)}));
+    CHECK(ok(j.gas_paid(kChainId, kSender)).empty());  // included, not ended
+    ok(j.finish_intent(in.id, IntentState::kFinal, a));
+    CHECK(ok(j.gas_paid(kChainId, kSender)) ==
+          std::vector<GasPaid>{GasPaid{kVault, U256(210'345) * U256(1'234'567'891), 1}});
+    Journal again = open_journal(path);
+    CHECK(ok(again.schema_version()) == 4);
+    CHECK(ok(again.gas_paid(kChainId, kSender)).size() == 1);
+}
+
+TEST_CASE("gas paid: per vault, summed beyond 64 bits, forgotten with a reorged receipt") {
+    TempDir dir;
+    Journal j = open_journal(dir.file("journal.db"));
+    // 2^40 gas at 2^40 wei: 2^80 wei per receipt, past SQLite's integers.
+    const U256 price = U256(1) << 40;
+    const std::uint64_t gas = std::uint64_t{1} << 40;
+    std::vector<AttemptId> attempts;
+    for (std::uint64_t n = 0; n < 3; ++n) {
+        const auto in = ok(j.create_intent(new_intent("g-" + std::to_string(n)))).intent;
+        ok(j.set_payload(in.id, payload()));
+        ok(j.reserve_nonce(in.id, n));
+        const AttemptId a = ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(n), 1'700'000'010));
+        ok(j.record_receipt(a, txm::ReceiptRecord{100 + n, Hash32{}, n != 1}, GasCost{gas, price}));
+        attempts.push_back(a);
+    }
+    // A reorg removes the third receipt before it is final: its cost goes with it.
+    ok(j.forget_receipt(attempts[2]));
+    ok(j.finish_intent(1, IntentState::kFinal, attempts[0]));
+    ok(j.finish_intent(2, IntentState::kFailed, attempts[1]));  // a reverted trade paid gas too
+    const auto paid = ok(j.gas_paid(kChainId, kSender));
+    REQUIRE(paid.size() == 1);
+    CHECK(paid[0].vault == kVault);
+    CHECK(paid[0].receipts == 2);
+    CHECK(paid[0].wei == (U256(1) << 81));
+    CHECK(ok(j.gas_paid(kChainId, kVault)).empty());  // another sender
 }

@@ -49,7 +49,7 @@ AttemptView attempt(AttemptId id, const Hash32& hash, AttemptState state, std::o
 }
 
 IntentView intent(IntentState state, std::vector<AttemptView> attempts) {
-    return IntentView{1, state, kDeadline, std::move(attempts)};
+    return IntentView{1, state, kDeadline, std::move(attempts), std::nullopt};
 }
 
 ChainObservation chain(std::uint64_t head = kHead, std::uint64_t now = kNow) {
@@ -80,6 +80,31 @@ TEST_CASE("a created intent is signed") {
 TEST_CASE("a created intent past its deadline expires without signing") {
     CHECK(evaluate(intent(IntentState::kCreated, {}), chain(kHead, kDeadline + 1), policy()) ==
           std::vector<Action>{MarkFinal{1, std::nullopt, IntentState::kExpired}});
+}
+
+TEST_CASE("an unsigned intent holding a reserved nonce is signed at it before its deadline") {
+    IntentView v = intent(IntentState::kCreated, {});
+    v.nonce = kNonce;
+    CHECK(evaluate(v, chain(), policy()) == std::vector<Action>{SignIntent{1}});
+}
+
+TEST_CASE("an unsigned intent past its deadline holding a reserved nonce releases it with a cancel") {
+    // A crash or error between reserve_nonce and the journaled attempt: expiring it quietly
+    // would leave the nonce unused and every later transaction stuck behind it.
+    IntentView v = intent(IntentState::kCreated, {});
+    v.nonce = kNonce;
+    CHECK(evaluate(v, chain(kHead, kDeadline + 1), policy()) ==
+          std::vector<Action>{SignCancel{1, kNonce, Fees{}}});
+}
+
+TEST_CASE("an unsigned intent past its deadline whose reserved nonce is already mined expires with an alert") {
+    IntentView v = intent(IntentState::kCreated, {});
+    v.nonce = kNonce;
+    ChainObservation c = chain(kHead, kDeadline + 1);
+    c.sender_latest_nonce = kNonce + 1;
+    CHECK(evaluate(v, c, policy()) ==
+          std::vector<Action>{MarkFinal{1, std::nullopt, IntentState::kExpired},
+                              Alert{AlertKind::kNonceConsumedElsewhere, 1}});
 }
 
 // ---- identical bytes again -----------------------------------------------------------------------
@@ -327,4 +352,60 @@ TEST_CASE("names of states and reasons") {
     CHECK(to_string(AlertKind::kNonceConsumedElsewhere) == "nonce consumed by another transaction of the key");
     CHECK(to_string(HaltReason::kReorgBeyondDepth) == "reorg beyond the confirmation depth");
     CHECK(to_string(BroadcastReason::kDropped) == "dropped");
+}
+
+// ---- finality by the node's finalized block ----------------------------------------------------
+
+namespace {
+
+MachinePolicy finalized_policy() {
+    MachinePolicy p = policy();
+    p.finality = Finality::kFinalized;
+    p.bump_after_blocks = 20;  // finality takes longer than a bump delay
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("finalized: a receipt deeper than the confirmations but above the finalized block is not final") {
+    AttemptView a = attempt(10, kTxA, AttemptState::kIncluded, 90);
+    a.receipt = ReceiptRecord{95, kBlock97, true};  // depth 6 of 3
+    ChainObservation c = chain();
+    c.txs[kTxA] = mined(95, kBlock97);
+    c.finalized_number = 94;
+    CHECK(evaluate(intent(IntentState::kIncluded, {a}), c, finalized_policy()).empty());
+    c.finalized_number.reset();  // nothing finalized yet
+    CHECK(evaluate(intent(IntentState::kIncluded, {a}), c, finalized_policy()).empty());
+}
+
+TEST_CASE("finalized: a receipt at the finalized block is final even one block deep") {
+    ChainObservation c = chain();
+    c.txs[kTxA] = mined(100, kBlock98);  // the head itself
+    c.finalized_number = 100;
+    CHECK(evaluate(intent(IntentState::kBroadcast, {attempt(10, kTxA, AttemptState::kBroadcast, 99)}), c,
+                   finalized_policy()) ==
+          std::vector<Action>{RecordReceipt{10, ReceiptRecord{100, kBlock98, true}}, MarkFinal{1, 10, IntentState::kFinal}});
+}
+
+TEST_CASE("finalized: a reorg above the finalized block puts the attempt back in flight, below it halts") {
+    AttemptView a = attempt(10, kTxA, AttemptState::kIncluded, 89);
+    a.receipt = ReceiptRecord{90, kBlock98, true};  // depth 11: final by depth, not by the finalized tag
+    ChainObservation c = chain();
+    c.finalized_number = 89;
+    CHECK(evaluate(intent(IntentState::kIncluded, {a}), c, finalized_policy()) ==
+          std::vector<Action>{ForgetReceipt{10}, Alert{AlertKind::kReorgedOut, 1}, Broadcast{10, a.raw, BroadcastReason::kDropped},
+                              Alert{AlertKind::kDropped, 1}});
+    c.finalized_number = 90;
+    CHECK(evaluate(intent(IntentState::kIncluded, {a}), c, finalized_policy()) ==
+          std::vector<Action>{Halt{HaltReason::kReorgBeyondDepth, 1}, Alert{AlertKind::kDeepReorg, 1}});
+}
+
+TEST_CASE("finality names") {
+    CHECK(to_string(Finality::kDepth) == "depth");
+    CHECK(to_string(Finality::kFinalized) == "finalized");
+    CHECK(parse_finality("depth") == Finality::kDepth);
+    CHECK(parse_finality("finalized") == Finality::kFinalized);
+    CHECK_FALSE(parse_finality("safe"));
+    CHECK_FALSE(parse_finality("Finalized"));
+    CHECK_FALSE(parse_finality(""));
 }

@@ -1,6 +1,7 @@
 #include "keeper/daemon/keeper.hpp"
 #include "keeper/daemon/submit_config.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -58,16 +59,26 @@ double wei_to_ether(const U256& wei) {
 
 // ---- metrics ---------------------------------------------------------------------------------------
 
-/// Every series the loop exports. Cumulative counters of the parts (endpoint pool, executor)
-/// are mirrored as Prometheus counters by adding what changed since the previous head.
+/// Every series the loop exports (keeper/ops/README.md lists them). Cumulative counters of the
+/// parts (endpoint pool, executor) are mirrored as Prometheus counters by adding what changed
+/// since the previous head. Ages are callback gauges, computed at scrape time.
 struct Keeper::Metrics {
     explicit Metrics(ops::Registry& r)
         : heads(r.counter("keeper_heads_total", "New heads processed by the main loop.").get()),
           reorgs(r.counter("keeper_reorgs_total", "Heads that arrived as the first block of a new branch.").get()),
           head_number(r.gauge("keeper_head_number", "Number of the last head processed.").get()),
-          head_age(r.gauge("keeper_head_age_seconds",
-                           "Wall clock minus the last processed head's timestamp, when it was processed.")
+          head_age(r.callback_gauge("keeper_head_age_seconds",
+                                    "Wall clock minus the last processed head's timestamp, computed at scrape time "
+                                    "(negative when the chain's clock runs ahead).")
                        .get()),
+          head_received_age(r.callback_gauge("keeper_last_head_received_age_seconds",
+                                             "Seconds since the main loop last received a new head (monotonic "
+                                             "clock), computed at scrape time.")
+                                .get()),
+          collect_age(r.callback_gauge("keeper_last_collect_age_seconds",
+                                       "Seconds since the last successful collect round trip (monotonic clock), "
+                                       "computed at scrape time.")
+                          .get()),
           head_lag(r.gauge("keeper_head_lag_blocks",
                            "Best head any endpoint reported minus the last head processed.")
                        .get()),
@@ -86,7 +97,9 @@ struct Keeper::Metrics {
           delta_error(r.gauge("keeper_delta_error", "Portfolio delta minus target delta (underlying units).", {"vault"})),
           band(r.gauge("keeper_delta_band", "Half-width of the policy's no-trade band (underlying units).", {"vault"})),
           spot(r.gauge("keeper_oracle_price", "Oracle price the decision used (quote per underlying).", {"vault"})),
-          keeper_balance(r.gauge("keeper_balance_eth", "Native balance of the keeper's funds key.", {"vault"})),
+          keeper_balance(r.gauge("keeper_balance_eth",
+                                 "Native balance of the keeper's funds key at the last collected head, ETH.")
+                             .get()),
           decisions(r.counter("keeper_decisions_total", "Decisions, by vault and reason.", {"vault", "reason"})),
           executions(r.counter("keeper_executions_total", "Executions of trade decisions, by vault and outcome.",
                                {"vault", "outcome"})),
@@ -95,11 +108,27 @@ struct Keeper::Metrics {
           gas_cost_bound(r.counter("keeper_gas_cost_bound_eth_total",
                                    "Upper bound of the gas cost of submitted hedges: gas estimate times max fee.",
                                    {"vault"})),
+          gas_paid(r.counter("keeper_gas_paid_eth_total",
+                             "Gas paid by the keeper's final transactions (trades and cancels): gasUsed times "
+                             "effectiveGasPrice of their receipts, ETH.",
+                             {"vault"})),
+          final_receipts(r.counter("keeper_final_receipts_total",
+                                   "Receipts of the keeper's transactions that became final (counted in gas paid).")
+                             .get()),
+          pool_fee_cost(r.counter("keeper_pool_fee_cost_total",
+                                  "Pool fee of submitted hedges: the pool's fee tier times the input amount, in "
+                                  "quote units (an underlying input valued at the oracle price).",
+                                  {"vault"})),
           intents(r.gauge("keeper_tx_intents", "Journaled hedge intents, by state.", {"state"})),
           tx_events(r.counter("keeper_tx_events_total",
                               "Transaction manager events: sent, bumped, resigned_private, cancelled, replanned, "
                               "replan_released, rebroadcast, gap_fill, nonce_fast_forward, receipt_reorged, alert.",
                               {"event"})),
+          alerts(r.counter("keeper_alerts_total",
+                           "Alerts by kind: the transaction manager's (dropped, fee_cap_reached, reorged_out, "
+                           "nonce_consumed_elsewhere, deep_reorg, chain_ahead, gap_filled, abandoned, unpriceable, "
+                           "private_window_missed) and the relays' (relay_windows_missed, relay_public_fallback).",
+                           {"kind"})),
           rpc_requests(r.counter("keeper_rpc_requests_total", "HTTP round trips, by endpoint.", {"endpoint"})),
           rpc_failures(r.counter("keeper_rpc_failures_total", "Transport or protocol failures, by endpoint.",
                                  {"endpoint"})),
@@ -108,20 +137,53 @@ struct Keeper::Metrics {
           rpc_errors(r.counter("keeper_rpc_errors_total", "Error objects returned by the node, by endpoint.",
                                {"endpoint"})),
           rpc_healthy(r.gauge("keeper_rpc_endpoint_healthy", "1 when the endpoint is healthy, else 0.", {"endpoint"})),
-          rpc_latency(r.gauge("keeper_rpc_latency_seconds", "Smoothed request latency, by endpoint.", {"endpoint"})) {}
+          rpc_latency(r.gauge("keeper_rpc_latency_seconds", "Smoothed request latency, by endpoint.", {"endpoint"})),
+          rpc_hedged(r.counter("keeper_rpc_hedged_total",
+                               "Reads the endpoint had not answered by its hedge delay, sent to another endpoint too.",
+                               {"endpoint"})),
+          rpc_hedge_wins(r.counter("keeper_rpc_hedge_wins_total",
+                                   "Hedged reads of another endpoint that this endpoint answered first.",
+                                   {"endpoint"})),
+          rpc_state_changes(r.counter("keeper_rpc_state_changes_total",
+                                      "Endpoint health transitions (a flapping endpoint shows here).", {"endpoint"})),
+          rpc_hedge_delay(r.gauge("keeper_rpc_hedge_delay_seconds",
+                                  "Current hedge delay of the endpoint (its RFC 6298 timeout, clamped).",
+                                  {"endpoint"})) {}
 
-    void on_head(const rpc::BlockHeader& head, double now, bool reorg, std::uint64_t best_head) {
+    Metrics(const Metrics&) = delete;
+    Metrics& operator=(const Metrics&) = delete;
+    /// The registry may outlive the keeper: its callbacks must not.
+    ~Metrics() {
+        head_age.reset();
+        head_received_age.reset();
+        collect_age.reset();
+    }
+
+    /// The scrape-time gauges read the keeper's state (event-loop thread, like the scrape).
+    void bind(const Keeper& k) {
+        head_age.set([&k]() -> std::optional<double> {
+            if (!k.last_head_) return std::nullopt;
+            return unix_now() - static_cast<double>(k.last_head_->timestamp);
+        });
+        head_received_age.set([&k] { return seconds_since(k.last_head_received_); });
+        collect_age.set([&k] { return seconds_since(k.last_collect_ok_); });
+    }
+
+    void on_head(const rpc::BlockHeader& head, bool reorg, std::uint64_t best_head) {
         heads.inc();
         if (reorg) reorgs.inc();
         head_number.set(static_cast<double>(head.number));
-        head_age.set(now - static_cast<double>(head.timestamp));
         head_lag.set(best_head > head.number ? static_cast<double>(best_head - head.number) : 0.0);
+    }
+
+    void on_collect(const std::vector<hedge::VaultSnapshot>& snapshots) {
+        // One funds key: every snapshot of a head reads the same balance.
+        if (!snapshots.empty()) keeper_balance.set(wei_to_ether(snapshots.front().keeper_balance_wei));
     }
 
     void on_decision(const hedge::VaultSnapshot& s, const hedge::HedgePlan& plan) {
         const std::string v = to_checksum(s.vault);
         decisions.labels({v, std::string(hedge::to_string(plan.reason))}).inc();
-        keeper_balance.labels({v}).set(wei_to_ether(s.keeper_balance_wei));
         if (plan.spot <= 0.0) return;  // guards stopped it before the Greeks: nothing priced
         portfolio_delta.labels({v}).set(plan.portfolio_delta);
         chain_delta.labels({v}).set(plan.chain_delta);
@@ -137,7 +199,10 @@ struct Keeper::Metrics {
         if (r.outcome != ExecuteOutcome::kSubmitted) return;
         traded.labels({v, plan.trade_underlying >= 0.0 ? "buy" : "sell"}).inc(std::abs(plan.trade_underlying));
         gas_cost_bound.labels({v}).inc(wei_to_ether(U256(r.gas_estimate) * r.fees.max_fee_per_gas));
+        if (plan.trade) pool_fee_cost.labels({v}).inc(pool_fee_quote(s, *plan.trade, plan.spot));
     }
+
+    void on_relay_alert(const std::string& kind) { alerts.labels({kind}).inc(); }
 
     void update_parts(const std::vector<rpc::EndpointStats>& endpoints, const ExecutorStats& ex) {
         for (const auto& e : endpoints) {
@@ -148,6 +213,10 @@ struct Keeper::Metrics {
             advance(rpc_errors.labels({e.name}), m.rpc_errors, e.rpc_errors);
             rpc_healthy.labels({e.name}).set(e.state == rpc::EndpointState::kHealthy ? 1.0 : 0.0);
             rpc_latency.labels({e.name}).set(std::chrono::duration<double>(e.avg_latency).count());
+            advance(rpc_hedged.labels({e.name}), m.hedged, e.hedged);
+            advance(rpc_hedge_wins.labels({e.name}), m.hedge_wins, e.hedge_wins);
+            advance(rpc_state_changes.labels({e.name}), m.state_changes, e.state_changes);
+            rpc_hedge_delay.labels({e.name}).set(std::chrono::duration<double>(e.hedge_delay).count());
         }
         for (std::size_t i = 0; i < ex.intents_by_state.size(); ++i) {
             intents.labels({std::string(txm::to_string(static_cast<txm::IntentState>(i)))})
@@ -164,21 +233,45 @@ struct Keeper::Metrics {
         advance(tx_events.labels({"nonce_fast_forward"}), executor_seen.nonce_fast_forwards, ex.nonce_fast_forwards);
         advance(tx_events.labels({"receipt_reorged"}), executor_seen.receipts_reorged, ex.receipts_reorged);
         advance(tx_events.labels({"alert"}), executor_seen.alerts, ex.alerts);
+        for (const auto& [kind, count] : ex.alerts_by_kind)
+            advance(alerts.labels({kind}), executor_seen.alerts_by_kind[kind], count);
+        for (const auto& [vault, wei] : ex.gas_paid_wei) {
+            U256& seen = executor_seen.gas_paid_wei[vault];
+            if (wei > seen) gas_paid.labels({to_checksum(vault)}).inc(wei_to_ether(wei - seen));
+            seen = wei;
+        }
+        advance(final_receipts, executor_seen.final_receipts, ex.final_receipts);
         halted.set(ex.halted ? 1.0 : 0.0);
     }
 
     struct Mirror {
-        std::uint64_t requests{0}, failures{0}, rate_limited{0}, rpc_errors{0};
+        std::uint64_t requests{0}, failures{0}, rate_limited{0}, rpc_errors{0}, hedged{0}, hedge_wins{0},
+            state_changes{0};
     };
     static void advance(ops::Counter& c, std::uint64_t& seen, std::uint64_t now) {
         if (now > seen) c.inc(static_cast<double>(now - seen));
         seen = now;
     }
+    static std::optional<double> seconds_since(const std::optional<std::chrono::steady_clock::time_point>& t) {
+        if (!t) return std::nullopt;
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - *t).count();
+    }
+    /// Uniswap V3 charges its fee tier on the input token: fee_pips / 1e6 of amount_in. A quote
+    /// input (buying underlying) is in quote units already; an underlying input is valued at the
+    /// oracle price the plan used.
+    static double pool_fee_quote(const hedge::VaultSnapshot& s, const hedge::RebalanceParams& t, double spot) {
+        const double fee = static_cast<double>(s.pool.fee_pips) / 1e6;
+        const double amount = static_cast<double>(t.amount_in);
+        if (t.buy_underlying) return amount / std::pow(10.0, s.quote_decimals) * fee;
+        return amount / std::pow(10.0, s.underlying_decimals) * fee * spot;
+    }
 
     ops::Counter& heads;
     ops::Counter& reorgs;
     ops::Gauge& head_number;
-    ops::Gauge& head_age;
+    ops::CallbackGauge& head_age;
+    ops::CallbackGauge& head_received_age;
+    ops::CallbackGauge& collect_age;
     ops::Gauge& head_lag;
     ops::Histogram& step_seconds;
     ops::Counter& collect_failures;
@@ -190,19 +283,27 @@ struct Keeper::Metrics {
     ops::Family<ops::Gauge>& delta_error;
     ops::Family<ops::Gauge>& band;
     ops::Family<ops::Gauge>& spot;
-    ops::Family<ops::Gauge>& keeper_balance;
+    ops::Gauge& keeper_balance;
     ops::Family<ops::Counter>& decisions;
     ops::Family<ops::Counter>& executions;
     ops::Family<ops::Counter>& traded;
     ops::Family<ops::Counter>& gas_cost_bound;
+    ops::Family<ops::Counter>& gas_paid;
+    ops::Counter& final_receipts;
+    ops::Family<ops::Counter>& pool_fee_cost;
     ops::Family<ops::Gauge>& intents;
     ops::Family<ops::Counter>& tx_events;
+    ops::Family<ops::Counter>& alerts;
     ops::Family<ops::Counter>& rpc_requests;
     ops::Family<ops::Counter>& rpc_failures;
     ops::Family<ops::Counter>& rpc_rate_limited;
     ops::Family<ops::Counter>& rpc_errors;
     ops::Family<ops::Gauge>& rpc_healthy;
     ops::Family<ops::Gauge>& rpc_latency;
+    ops::Family<ops::Counter>& rpc_hedged;
+    ops::Family<ops::Counter>& rpc_hedge_wins;
+    ops::Family<ops::Counter>& rpc_state_changes;
+    ops::Family<ops::Gauge>& rpc_hedge_delay;
     std::map<std::string, Mirror> endpoint_seen;
     ExecutorStats executor_seen;
 };
@@ -216,7 +317,9 @@ Keeper::Keeper(rpc::EndpointPool& pool, rpc::HeadStream& heads, chain::Collector
       collector_(collector),
       executor_(executor),
       settings_(std::move(settings)),
-      metrics_(metrics ? std::make_unique<Metrics>(*metrics) : nullptr) {}
+      metrics_(metrics ? std::make_unique<Metrics>(*metrics) : nullptr) {
+    if (metrics_) metrics_->bind(*this);
+}
 
 Keeper::~Keeper() = default;
 
@@ -232,6 +335,7 @@ asio::awaitable<rpc::Result<void>> Keeper::start() {
                                          [](const rpc::Json& j, std::string_view path) { return rpc::decode_block_header(j, path); });
     if (!head) co_return Unexpected(std::move(head).error());
     auto resumed = co_await executor_.start(*head);
+    collect_executor_alerts();  // resuming may have alerted (the key used elsewhere, gaps filled)
     if (!resumed) co_return Unexpected(std::move(resumed).error());
     started_ = true;
     spdlog::info("keeper started: chain {} head {} sender {} vaults {}{}", settings_.chain_id, head->number,
@@ -257,13 +361,14 @@ asio::awaitable<void> Keeper::step(const rpc::HeadEvent& event) {
     const rpc::BlockHeader& head = event.header;
     ++stats_.heads;
     last_head_ = head;
+    last_head_received_ = head_seen;
     pool_.observe_head(head.number);
     if (event.reorg) {
         ++stats_.reorgs;
         spdlog::warn("reorg at head {}: depth {} fork {}{}", head.number, event.reorg->depth,
                      event.reorg->fork_number, event.reorg->beyond_history ? " (beyond history)" : "");
     }
-    if (metrics_) metrics_->on_head(head, unix_now(), event.reorg.has_value(), pool_.best_head());
+    if (metrics_) metrics_->on_head(head, event.reorg.has_value(), pool_.best_head());
 
     // 1. Track what is already in flight: receipts, confirmations, fee bumps, reorgs.
     co_await executor_.on_head(head);
@@ -290,6 +395,8 @@ asio::awaitable<void> Keeper::step(const rpc::HeadEvent& event) {
     }
     last_collect_failed_ = false;
     last_collect_error_.clear();
+    last_collect_ok_ = std::chrono::steady_clock::now();
+    if (metrics_) metrics_->on_collect(*snapshots);
 
     // 4. Decide and execute, vault by vault. A vault with a private trade whose window passed
     //    re-plans that trade at its held nonce instead of deciding a new one.
@@ -312,7 +419,46 @@ asio::awaitable<void> Keeper::step(const rpc::HeadEvent& event) {
 }
 
 void Keeper::update_part_metrics() {
+    collect_executor_alerts();
     if (metrics_) metrics_->update_parts(pool_.stats(), executor_.stats());
+}
+
+void Keeper::collect_executor_alerts() {
+    // The executor keeps its newest alerts (oldest first) and a running count: the ones raised
+    // since the last call are the last (count - seen) of that list.
+    const std::uint64_t total = executor_.stats().alerts;
+    if (total <= executor_alerts_seen_) return;
+    const std::vector<AlertEvent> recent = executor_.recent_alerts();
+    const std::uint64_t fresh = total - executor_alerts_seen_;
+    executor_alerts_seen_ = total;
+    const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(fresh, recent.size()));
+    if (fresh > take) spdlog::warn("{} executor alerts raised since the last head are no longer listed", fresh - take);
+    const double now = unix_now();
+    for (std::size_t i = recent.size() - take; i < recent.size(); ++i) {
+        const AlertEvent& a = recent[i];
+        ops::log_event(spdlog::level::warn, "alert",
+                       {{"source", "executor"}, {"kind", a.kind}, {"intent", a.intent}, {"detail", a.detail}});
+        remember_alert(ops::HealthAlert{"executor", a.kind, a.intent, std::nullopt, a.detail, now});
+    }
+}
+
+void Keeper::record_relay_alert(const mev::MevAlert& alert) {
+    const std::string kind = alert.falling_back_to_public ? "relay_public_fallback" : "relay_windows_missed";
+    ops::log_event(spdlog::level::err, "alert",
+                   {{"source", "relay"},
+                    {"kind", kind},
+                    {"nonce", alert.nonce},
+                    {"failed_windows", alert.failed_windows},
+                    {"public_fallback", alert.falling_back_to_public},
+                    {"detail", alert.message}});
+    if (metrics_) metrics_->on_relay_alert(kind);
+    remember_alert(ops::HealthAlert{"relay", kind, std::nullopt, alert.nonce, alert.message, unix_now()});
+}
+
+void Keeper::remember_alert(ops::HealthAlert alert) {
+    ++stats_.alerts;
+    alerts_.push_back(std::move(alert));
+    while (alerts_.size() > kHealthAlerts) alerts_.pop_front();
 }
 
 asio::awaitable<void> Keeper::decide_and_execute(const hedge::VaultSnapshot& snapshot, const rpc::BlockHeader& head,
@@ -428,22 +574,24 @@ ops::Health Keeper::health() const {
     ops::Health h;
     h.ready = started_ && last_head_.has_value() && !stopping_;
     h.last_decision = last_decision_unix_;
+    h.alerts.assign(alerts_.begin(), alerts_.end());
     if (stopping_) h.reasons.emplace_back("stopping");
     if (!last_head_) {
         h.status = ops::HealthStatus::kDegraded;
         h.reasons.emplace_back(started_ ? "no head processed yet" : "starting");
         return h;
     }
+    // Ages as of now (this runs per request): ops::render_health judges them against the limit.
     h.head = last_head_->number;
     h.head_lag_s = unix_now() - static_cast<double>(last_head_->timestamp);
+    if (last_head_received_)
+        h.head_received_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - *last_head_received_).count();
     if (executor_.halted()) {
         h.status = ops::HealthStatus::kHalted;
         h.reasons.push_back("trading halted by the transaction manager: " +
                             executor_.halt_reason().value_or(std::string("no reason recorded")));
         return h;
     }
-    if (*h.head_lag_s > settings_.max_head_age_s)
-        h.reasons.push_back(fmt::format("last head is {:.0f} s old", *h.head_lag_s));
     if (last_collect_failed_) h.reasons.push_back("collect failed: " + last_collect_error_);
     for (const auto& ep : pool_.stats()) {
         if (ep.state != rpc::EndpointState::kHealthy)
@@ -499,6 +647,7 @@ ExecutorSettings executor_settings(const config::KeeperConfig& c) {
     s.machine.bump.min_percent = c.txm.bump_percent;
     s.machine.bump.min_increment = c.txm.bump_min_increment_wei;
     s.machine.bump.fee_cap = c.txm.fee_cap_wei;
+    s.machine.finality = c.txm.finality;
     s.fees.history_blocks = c.fees.history_blocks;
     s.fees.reward_percentile = c.fees.reward_percentile;
     s.fees.priority_fee_min = c.fees.priority_fee_min_wei;
@@ -514,19 +663,20 @@ ExecutorSettings executor_settings(const config::KeeperConfig& c) {
 }
 
 /// The executor's crash hook for the SIGKILL tests: KEEPER_TEST_CRASH_POINT names the instant
-/// (after-journal, after-send, after-broadcast, replan-after-revise, replan-after-journal). Unset in
-/// production; an unknown value is an error.
+/// (after-reserve-nonce, after-journal, after-send, after-broadcast, replan-after-revise,
+/// replan-after-journal). Unset in production; an unknown value is an error.
 Expected<CrashPoint, std::string> crash_point_from_env() {
     const char* v = std::getenv("KEEPER_TEST_CRASH_POINT");
     if (v == nullptr || *v == '\0') return CrashPoint::kNone;
     const std::string_view s(v);
+    if (s == "after-reserve-nonce") return CrashPoint::kAfterReserveNonce;
     if (s == "after-journal") return CrashPoint::kAfterJournal;
     if (s == "after-send") return CrashPoint::kAfterSend;
     if (s == "after-broadcast") return CrashPoint::kAfterBroadcast;
     if (s == "replan-after-revise") return CrashPoint::kAfterReplanRevise;
     if (s == "replan-after-journal") return CrashPoint::kAfterReplanJournal;
-    return Unexpected(std::string("$KEEPER_TEST_CRASH_POINT: expected after-journal, after-send, after-broadcast, "
-                                  "replan-after-revise or replan-after-journal"));
+    return Unexpected(std::string("$KEEPER_TEST_CRASH_POINT: expected after-reserve-nonce, after-journal, after-send, "
+                                  "after-broadcast, replan-after-revise or replan-after-journal"));
 }
 
 /// A non-owning Submitter over the shared one, for RunOptions::wrap_submitter.
@@ -621,9 +771,15 @@ int Daemon::Impl::run() {
         relay_key.reset();
         deps.funds_address = address_of(*funds_key);
         deps.public_submitter = public_submitter;
-        deps.alert = [](const mev::MevAlert& a) {
-            ops::log_event(spdlog::level::err, "relay alert",
-                           {{"nonce", a.nonce}, {"failed_windows", a.failed_windows},
+        // Relays alert from inside the loop's step (the submitter runs there): the keeper
+        // counts, logs and lists them. Before the loop exists (never, in practice) just log.
+        deps.alert = [this](const mev::MevAlert& a) {
+            if (keeper != nullptr) {
+                keeper->record_relay_alert(a);
+                return;
+            }
+            ops::log_event(spdlog::level::err, "alert",
+                           {{"source", "relay"}, {"nonce", a.nonce}, {"failed_windows", a.failed_windows},
                             {"public_fallback", a.falling_back_to_public}, {"detail", a.message}});
         };
         auto made = mev::make_submitter(mev_settings(config), std::move(deps));
@@ -660,7 +816,7 @@ int Daemon::Impl::run() {
         hs.host = config.metrics.host;
         hs.port = config.metrics.port;
         hs.allow_remote = config.metrics.allow_remote;
-        hs.max_head_lag_s = keeper_cfg.max_head_age_s;
+        hs.max_head_lag_s = config.metrics.max_head_age_s;
         server = std::make_unique<ops::HttpServer>(io.get_executor(), hs, registry, [&loop] { return loop.health(); });
     }
 
@@ -694,8 +850,9 @@ int Daemon::Impl::run() {
                 exit_code = 1;
                 co_return;
             }
-            spdlog::info("metrics and health on {}:{} (/metrics, /health, /ready)", config.metrics.host,
-                         server->port());
+            spdlog::info("metrics and health on {}:{} (/metrics, /health, /ready; head older than {} s: 503)",
+                         config.metrics.host, server->port(), config.metrics.max_head_age_s);
+            if (options.on_metrics_listening) options.on_metrics_listening(server->port());
         }
         auto ready = co_await loop.start();
         if (!ready) {

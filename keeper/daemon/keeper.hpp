@@ -22,6 +22,12 @@
 //     gracefully on SIGINT/SIGTERM (ops::ShutdownSignals; a second signal exits at once):
 //     the head stream stops, the step in progress finishes, the journal closes.
 //
+// Operating it: every series the loop exports is listed in keeper/ops/README.md. Ages ("seconds
+// since the last head", "... since the last successful collect") are callback gauges computed
+// when Prometheus scrapes, so they grow when heads stop. Alerts (the executor's AlertEvent and
+// the MEV relays' MevAlert) are counted by kind (keeper_alerts_total), logged as structured
+// "alert" lines with their kind, and the newest ones are listed in /health.
+//
 // Nothing here ever formats a key, a password or an endpoint URL (which may carry an API key):
 // endpoints are named by their configured names, errors come from layers that redact.
 #pragma once
@@ -30,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,6 +56,7 @@
 #include "keeper/daemon/executor.hpp"
 #include "keeper/hedge/planner.hpp"
 #include "keeper/hedge/types.hpp"
+#include "keeper/mev/submitters.hpp"
 #include "keeper/ops/http_server.hpp"
 #include "keeper/ops/metrics.hpp"
 #include "keeper/rpc/heads.hpp"
@@ -62,8 +70,6 @@ namespace asio = boost::asio;
 struct KeeperSettings {
     std::uint64_t chain_id{0};
     hedge::PlannerSettings planner;
-    /// A head older than this (wall clock minus block timestamp) makes the keeper degraded.
-    double max_head_age_s{60.0};
     bool dry_run{false};  // for the logs; the executor enforces it
 };
 
@@ -89,7 +95,11 @@ struct KeeperStats {
     std::uint64_t trades_submitted{0};
     std::uint64_t halted_heads{0};
     std::uint64_t replans{0};  // decisions that re-planned a missed private trade
+    std::uint64_t alerts{0};   // alerts seen: the executor's and the relays'
 };
+
+/// /health lists at most this many of the newest alerts.
+inline constexpr std::size_t kHealthAlerts = 16;
 
 class Keeper {
 public:
@@ -113,9 +123,17 @@ public:
     /// Asks run() to return after the current step. Event-loop thread only.
     void stop();
 
-    /// For /health and /ready: ok, degraded (late heads, an endpoint not healthy, the last collect
-    /// failed, a vault not priceable) or halted, with the reasons.
+    /// For /health and /ready, computed when called: ok, degraded (an endpoint not healthy, the
+    /// last collect failed) or halted, with the reasons; the head's ages (by timestamp and by
+    /// arrival) as of now, which ops::render_health judges against [metrics] max_head_age_s;
+    /// the newest alerts.
     [[nodiscard]] ops::Health health() const;
+    /// An alert from a MEV relay submitter (mev::AlertSink): counted by kind (relay_windows_missed,
+    /// or relay_public_fallback when the submitter now falls back to the public mempool), logged
+    /// as a structured "alert" line, listed in /health. Event-loop thread.
+    void record_relay_alert(const mev::MevAlert& alert);
+    /// The newest alerts (at most kHealthAlerts), oldest first.
+    [[nodiscard]] std::vector<ops::HealthAlert> recent_alerts() const { return {alerts_.begin(), alerts_.end()}; }
     [[nodiscard]] KeeperStats stats() const noexcept { return stats_; }
 
 private:
@@ -131,6 +149,9 @@ private:
     void log_execution(const hedge::VaultSnapshot& snapshot, const hedge::HedgePlan& plan,
                        const ExecuteResult& result) const;
     void update_part_metrics();
+    /// Picks up the executor's alerts raised since the last call: logs, /health list.
+    void collect_executor_alerts();
+    void remember_alert(ops::HealthAlert alert);
 
     rpc::EndpointPool& pool_;
     rpc::HeadStream& heads_;
@@ -143,11 +164,15 @@ private:
     bool started_{false};
     bool stopping_{false};
     std::optional<rpc::BlockHeader> last_head_;
+    std::optional<std::chrono::steady_clock::time_point> last_head_received_;
+    std::optional<std::chrono::steady_clock::time_point> last_collect_ok_;
     std::optional<std::uint64_t> last_decision_unix_;
     bool last_collect_failed_{false};
     std::string last_collect_error_;
     std::map<Address, std::uint64_t> last_trade_at_;  // vault -> block timestamp of its last submitted hedge
     KeeperStats stats_;
+    std::uint64_t executor_alerts_seen_{0};  // ExecutorStats::alerts already picked up
+    std::deque<ops::HealthAlert> alerts_;    // newest last, at most kHealthAlerts
 };
 
 /// `keeper run` options beyond the config file.
@@ -159,6 +184,9 @@ struct RunOptions {
     Keeper::Observer observer;
     /// Install SIGINT/SIGTERM handlers (off for in-process tests, which call Daemon::stop()).
     bool handle_signals{true};
+    /// Called on the event-loop thread once /metrics, /health and /ready listen, with the bound
+    /// port (the chosen one for "host:0"). Null: not called.
+    std::function<void(std::uint16_t)> on_metrics_listening;
 };
 
 /// The whole daemon of `keeper run`, built from a validated configuration.

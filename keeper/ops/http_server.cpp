@@ -1,10 +1,12 @@
 #include <utility>  // before Asio (Boost 1.74)
 
 #include "keeper/ops/http_server.hpp"
+#include "keeper/ops/logging.hpp"
 
 #include <cmath>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -34,6 +36,26 @@ std::string_view to_string(HealthStatus s) noexcept {
     return "unknown";
 }
 
+namespace {
+
+template <class T>
+nlohmann::json optional_number(const std::optional<T>& v) {
+    if constexpr (std::is_floating_point_v<T>) {
+        if (v && !std::isfinite(*v)) return nullptr;
+    }
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+// "head stale: <before><age> s<after> (limit <limit> s)"
+std::string stale_reason(std::string_view before, double age, std::string_view after, double limit) {
+    std::ostringstream r;
+    r.precision(1);
+    r << std::fixed << "head stale: " << before << age << " s" << after << " (limit " << limit << " s)";
+    return r.str();
+}
+
+}  // namespace
+
 HealthResponse render_health(const Health& h, double max_head_lag_s) {
     HealthStatus status = h.status;
     std::vector<std::string> reasons = h.reasons;
@@ -41,22 +63,39 @@ HealthResponse render_health(const Health& h, double max_head_lag_s) {
     if (!h.head || !h.head_lag_s) {
         unhealthy = true;
         reasons.emplace_back("no head seen yet");
-    } else if (!(*h.head_lag_s <= max_head_lag_s)) {
-        unhealthy = true;
-        std::ostringstream r;
-        r.precision(1);
-        r << std::fixed << "head stale: " << *h.head_lag_s << " s old (limit " << max_head_lag_s << " s)";
-        reasons.push_back(r.str());
+    } else {
+        // NaN compares false: an unknown age counts as stale.
+        if (!(*h.head_lag_s <= max_head_lag_s)) {
+            unhealthy = true;
+            reasons.push_back(stale_reason("", *h.head_lag_s, " old", max_head_lag_s));
+        }
+        if (h.head_received_s && !(*h.head_received_s <= max_head_lag_s)) {
+            unhealthy = true;
+            reasons.push_back(stale_reason("no new head for ", *h.head_received_s, "", max_head_lag_s));
+        }
     }
     if (unhealthy && status == HealthStatus::kOk) status = HealthStatus::kDegraded;
 
+    nlohmann::ordered_json alerts = nlohmann::ordered_json::array();
+    for (const HealthAlert& a : h.alerts) {
+        nlohmann::ordered_json j;
+        j["source"] = a.source;
+        j["kind"] = a.kind;
+        j["intent"] = optional_number(a.intent);
+        j["nonce"] = optional_number(a.nonce);
+        j["detail"] = redact(a.detail);
+        j["time"] = std::isfinite(a.time) ? nlohmann::json(a.time) : nlohmann::json(nullptr);
+        alerts.push_back(std::move(j));
+    }
+
     nlohmann::ordered_json j;
     j["status"] = to_string(status);
-    j["head"] = h.head ? nlohmann::json(*h.head) : nlohmann::json(nullptr);
-    j["head_lag_s"] =
-        h.head_lag_s && std::isfinite(*h.head_lag_s) ? nlohmann::json(*h.head_lag_s) : nlohmann::json(nullptr);
-    j["last_decision"] = h.last_decision ? nlohmann::json(*h.last_decision) : nlohmann::json(nullptr);
+    j["head"] = optional_number(h.head);
+    j["head_lag_s"] = optional_number(h.head_lag_s);
+    j["head_received_s"] = optional_number(h.head_received_s);
+    j["last_decision"] = optional_number(h.last_decision);
     j["reasons"] = reasons;
+    j["alerts"] = std::move(alerts);
     j["ready"] = h.ready;
     return {unhealthy ? 503U : 200U, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }

@@ -2,9 +2,10 @@
 // daemon's event loop, bound to loopback unless the operator allows otherwise.
 //
 //   GET /metrics  200, Prometheus text format 0.0.4 (Registry::render())
-//   GET /health   JSON {"status":"ok|degraded|halted","head":N,"head_lag_s":x,"last_decision":t,
-//                 "reasons":[...],"ready":b}; 200 when ok or degraded, 503 when halted, when no
-//                 head was seen yet, or when the head is older than max_head_lag_s ("stale")
+//   GET /health   JSON {"status":"ok|degraded|halted","head":N,"head_lag_s":x,"head_received_s":y,
+//                 "last_decision":t,"reasons":[...],"alerts":[...],"ready":b}; 200 when ok or
+//                 degraded, 503 when halted, when no head was seen yet, or when the head is
+//                 older than max_head_lag_s by its timestamp or by when it arrived ("stale")
 //   GET /ready    200 "ready" once the daemon says so, else 503
 //   anything else 404 (405 for another method on a known path)
 //
@@ -40,7 +41,18 @@ enum class HealthStatus : std::uint8_t {
 };
 [[nodiscard]] std::string_view to_string(HealthStatus s) noexcept;
 
-/// What the daemon reports; the server adds staleness from head_lag_s.
+/// Something an operator must see, as /health lists it (newest last).
+struct HealthAlert {
+    std::string source;                   // "executor" (transaction manager) or "relay" (MEV submitter)
+    std::string kind;                     // stable token, as in keeper_alerts_total{kind}
+    std::optional<std::int64_t> intent;   // the journal intent it concerns (0: none in particular), when known
+    std::optional<std::uint64_t> nonce;   // the nonce it concerns, when known
+    std::string detail;                   // words for a human (redacted again when rendered)
+    double time{0.0};                     // unix seconds when the daemon saw it
+};
+
+/// What the daemon reports, computed when asked (each request); the server adds staleness
+/// from head_lag_s and head_received_s.
 struct Health {
     HealthStatus status{HealthStatus::kOk};
     std::optional<std::uint64_t> head;           // number of the last head processed
@@ -48,10 +60,15 @@ struct Health {
     std::optional<std::uint64_t> last_decision;  // unix time of the last hedging decision
     std::vector<std::string> reasons;            // why degraded or halted (safe to publish)
     bool ready{false};                           // started: chain reachable, journal resumed, first head seen
+    /// Seconds since the last head arrived (local monotonic clock): grows when heads stop even
+    /// on a chain whose timestamps run ahead of the wall clock (anvil after evm_increaseTime).
+    std::optional<double> head_received_s;
+    std::vector<HealthAlert> alerts;  // the newest alerts, oldest first
 };
 
-/// The /health answer: HTTP status and JSON body. A missing head or a lag above
-/// max_head_lag_s turns "ok" into "degraded", adds a reason, and answers 503.
+/// The /health answer: HTTP status and JSON body. A missing head, or head_lag_s or
+/// head_received_s above max_head_lag_s, turns "ok" into "degraded", adds a reason, and
+/// answers 503.
 struct HealthResponse {
     unsigned http_status{200};
     std::string body;
@@ -65,7 +82,7 @@ struct HttpServerSettings {
     std::size_t max_request_bytes{8 * 1024};         // request line + headers, and body, each
     std::chrono::milliseconds idle_timeout{30'000};  // a keep-alive connection idle this long is closed
     std::size_t max_connections{32};                 // more are accepted and closed at once
-    double max_head_lag_s{60.0};                     // /health is 503 past this
+    double max_head_lag_s{60.0};                     // /health is 503 past this ([metrics] max_head_age_s)
 };
 
 struct HttpServerStats {

@@ -74,6 +74,7 @@ std::string_view type_name(MetricType t) {
         case MetricType::kCounter:
             return "counter";
         case MetricType::kGauge:
+        case MetricType::kCallbackGauge:
             return "gauge";
         case MetricType::kHistogram:
             return "histogram";
@@ -120,6 +121,7 @@ M& Family<M>::labels(const std::vector<std::string>& values) {
 template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
+template class Family<CallbackGauge>;
 
 Registry::Entry& Registry::entry(std::string_view name, std::string_view help, MetricType type,
                                  const std::vector<std::string>& label_names) {
@@ -128,14 +130,15 @@ Registry::Entry& Registry::entry(std::string_view name, std::string_view help, M
     auto it = entries_.find(name);
     if (it != entries_.end()) {
         const Entry& e = it->second;
-        const std::vector<std::string>* existing_labels = e.counter ? &e.counter->label_names()
-                                                          : e.gauge ? &e.gauge->label_names()
-                                                                    : &e.histogram->label_names();
+        const std::vector<std::string>* existing_labels = e.counter     ? &e.counter->label_names()
+                                                          : e.gauge     ? &e.gauge->label_names()
+                                                          : e.histogram ? &e.histogram->label_names()
+                                                                        : &e.callback->label_names();
         if (e.type != type || e.help != help || *existing_labels != label_names)
             throw std::logic_error("metric " + std::string(name) + " registered twice with different definitions");
         return it->second;
     }
-    Entry e{type, std::string(help), nullptr, nullptr, nullptr};
+    Entry e{type, std::string(help), nullptr, nullptr, nullptr, nullptr};
     return entries_.emplace(std::string(name), std::move(e)).first->second;
 }
 
@@ -149,6 +152,13 @@ Family<Gauge>& Registry::gauge(std::string_view name, std::string_view help, std
     Entry& e = entry(name, help, MetricType::kGauge, label_names);
     if (!e.gauge) e.gauge.reset(new Family<Gauge>(std::string(name), std::move(label_names)));
     return *e.gauge;
+}
+
+Family<CallbackGauge>& Registry::callback_gauge(std::string_view name, std::string_view help,
+                                                std::vector<std::string> label_names) {
+    Entry& e = entry(name, help, MetricType::kCallbackGauge, label_names);
+    if (!e.callback) e.callback.reset(new Family<CallbackGauge>(std::string(name), std::move(label_names)));
+    return *e.callback;
 }
 
 Family<Histogram>& Registry::histogram(std::string_view name, std::string_view help, std::vector<double> buckets,
@@ -189,6 +199,11 @@ std::string Registry::render() const {
         } else if (e.gauge) {
             for (const auto& [values, g] : e.gauge->series())
                 write_series(out, name, e.gauge->label_names(), values, {}, g->value());
+        } else if (e.callback) {
+            for (const auto& [values, g] : e.callback->series()) {
+                const std::optional<double> v = g->value();
+                if (v) write_series(out, name, e.callback->label_names(), values, {}, *v);
+            }
         } else if (e.histogram) {
             const std::string bucket_name = name + "_bucket";
             const std::string sum_name = name + "_sum";

@@ -10,6 +10,11 @@
 // deterministic. Label values and HELP text are escaped (\\, \", \n); histograms print
 // cumulative `_bucket{le="..."}` lines ending with le="+Inf", then `_sum` and `_count`.
 //
+// Callback gauges (callback_gauge()) are read at render time: "seconds since the last head" is
+// computed when Prometheus scrapes, so it keeps growing when heads stop coming (a gauge set on
+// each head would freeze at its last small value exactly then). A callback that has no value
+// yet (nothing seen) returns nullopt and its series is left out of the exposition.
+//
 // Threading: not synchronised. A registry and its series belong to the daemon's event-loop
 // thread (updates and the /metrics handler both run there). References returned by the
 // registry stay valid for the registry's lifetime.
@@ -20,8 +25,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +56,21 @@ private:
     double value_{0.0};
 };
 
+/// A gauge whose value is computed when read (render(), i.e. at scrape time). The callback runs on
+/// the thread that renders and must not throw; nullopt leaves the series out. Unset (or reset()):
+/// no value. Whoever set a callback that captures an object resets it before that object dies
+/// if the registry outlives it.
+class CallbackGauge {
+public:
+    using Fn = std::function<std::optional<double>()>;
+    void set(Fn fn) { fn_ = std::move(fn); }
+    void reset() noexcept { fn_ = nullptr; }
+    [[nodiscard]] std::optional<double> value() const { return fn_ ? fn_() : std::nullopt; }
+
+private:
+    Fn fn_;
+};
+
 /// Fixed upper bounds (strictly increasing, finite); the +Inf bucket is implicit.
 class Histogram {
 public:
@@ -67,7 +89,8 @@ private:
     std::uint64_t count_{0};
 };
 
-enum class MetricType : std::uint8_t { kCounter, kGauge, kHistogram };
+/// kCallbackGauge renders as TYPE gauge.
+enum class MetricType : std::uint8_t { kCounter, kGauge, kHistogram, kCallbackGauge };
 
 /// All series of one metric name.
 template <class M>
@@ -107,11 +130,15 @@ public:
     /// [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* and not "__"-prefixed.
     Family<Counter>& counter(std::string_view name, std::string_view help, std::vector<std::string> label_names = {});
     Family<Gauge>& gauge(std::string_view name, std::string_view help, std::vector<std::string> label_names = {});
+    /// A gauge family computed at render time (see CallbackGauge). A name cannot be both a
+    /// plain gauge and a callback gauge.
+    Family<CallbackGauge>& callback_gauge(std::string_view name, std::string_view help,
+                                          std::vector<std::string> label_names = {});
     /// `buckets`: upper bounds, strictly increasing and finite ("le" is reserved).
     Family<Histogram>& histogram(std::string_view name, std::string_view help, std::vector<double> buckets,
                                  std::vector<std::string> label_names = {});
 
-    /// The text exposition format 0.0.4.
+    /// The text exposition format 0.0.4. Calls every callback gauge's callback.
     [[nodiscard]] std::string render() const;
 
 private:
@@ -121,6 +148,7 @@ private:
         std::unique_ptr<Family<Counter>> counter;
         std::unique_ptr<Family<Gauge>> gauge;
         std::unique_ptr<Family<Histogram>> histogram;
+        std::unique_ptr<Family<CallbackGauge>> callback;
     };
     Entry& entry(std::string_view name, std::string_view help, MetricType type,
                  const std::vector<std::string>& label_names);

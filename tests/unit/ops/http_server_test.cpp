@@ -100,6 +100,19 @@ public:
     beast::flat_buffer buffer;
 };
 
+// Health's first six fields (the aggregate's later ones stay empty).
+Health make_health(HealthStatus status, std::optional<std::uint64_t> head, std::optional<double> head_lag_s,
+                   std::optional<std::uint64_t> last_decision, std::vector<std::string> reasons, bool ready) {
+    Health h;
+    h.status = status;
+    h.head = head;
+    h.head_lag_s = head_lag_s;
+    h.last_decision = last_decision;
+    h.reasons = std::move(reasons);
+    h.ready = ready;
+    return h;
+}
+
 std::string header(const http::response<http::string_body>& r, http::field f) {
     const auto v = r[f];
     return std::string(v.data(), v.size());
@@ -131,15 +144,15 @@ TEST_CASE("http: /health reports status, head and reasons; 503 when halted or st
         CHECK(j.at("head").is_null());
         CHECK(j.at("reasons") == nlohmann::json::array({"no head seen yet"}));
     }
-    fx.set_health(Health{HealthStatus::kOk, 123, 2.5, 1'700'000'000, {}, true});
+    fx.set_health(make_health(HealthStatus::kOk, 123, 2.5, 1'700'000'000, {}, true));
     {
         const auto res = fx.get("/health");
         CHECK(res.result_int() == 200);
         CHECK(res.body() ==
-              "{\"status\":\"ok\",\"head\":123,\"head_lag_s\":2.5,\"last_decision\":1700000000,\"reasons\":[],"
-              "\"ready\":true}\n");
+              "{\"status\":\"ok\",\"head\":123,\"head_lag_s\":2.5,\"head_received_s\":null,"
+              "\"last_decision\":1700000000,\"reasons\":[],\"alerts\":[],\"ready\":true}\n");
     }
-    fx.set_health(Health{HealthStatus::kDegraded, 124, 1.0, std::nullopt, {"endpoint b benched"}, true});
+    fx.set_health(make_health(HealthStatus::kDegraded, 124, 1.0, std::nullopt, {"endpoint b benched"}, true));
     {
         const auto res = fx.get("/health");
         CHECK(res.result_int() == 200);
@@ -148,13 +161,13 @@ TEST_CASE("http: /health reports status, head and reasons; 503 when halted or st
         CHECK(j.at("last_decision").is_null());
         CHECK(j.at("reasons") == nlohmann::json::array({"endpoint b benched"}));
     }
-    fx.set_health(Health{HealthStatus::kHalted, 125, 1.0, 1'700'000'100, {"nonce gap"}, true});
+    fx.set_health(make_health(HealthStatus::kHalted, 125, 1.0, 1'700'000'100, {"nonce gap"}, true));
     {
         const auto res = fx.get("/health");
         CHECK(res.result_int() == 503);
         CHECK(nlohmann::json::parse(res.body()).at("status") == "halted");
     }
-    fx.set_health(Health{HealthStatus::kOk, 126, 90.0, 1'700'000'100, {}, true});
+    fx.set_health(make_health(HealthStatus::kOk, 126, 90.0, 1'700'000'100, {}, true));
     {
         const auto res = fx.get("/health");
         CHECK(res.result_int() == 503);
@@ -164,10 +177,64 @@ TEST_CASE("http: /health reports status, head and reasons; 503 when halted or st
     }
 }
 
+TEST_CASE("http: /health is 503 when no head arrived for too long, whatever the chain's clock says") {
+    Fixture fx;
+    // A chain whose timestamps run ahead of the wall clock (anvil after evm_increaseTime): the
+    // timestamp age is negative, but no head arrived for 61 s.
+    Health h = make_health(HealthStatus::kOk, 7, -400.0, 1'700'000'000, {}, true);
+    h.head_received_s = 61.0;
+    fx.set_health(h);
+    {
+        const auto res = fx.get("/health");
+        CHECK(res.result_int() == 503);
+        const auto j = nlohmann::json::parse(res.body());
+        CHECK(j.at("status") == "degraded");
+        CHECK(j.at("head_received_s") == 61.0);
+        CHECK(j.at("reasons") == nlohmann::json::array({"head stale: no new head for 61.0 s (limit 60.0 s)"}));
+    }
+    // Both ages past the limit: both reasons, after the daemon's own.
+    h.reasons = {"collect failed: timeout"};
+    h.head_lag_s = 75.5;
+    fx.set_health(h);
+    {
+        const auto res = fx.get("/health");
+        CHECK(res.result_int() == 503);
+        CHECK(nlohmann::json::parse(res.body()).at("reasons") ==
+              nlohmann::json::array({"collect failed: timeout", "head stale: 75.5 s old (limit 60.0 s)",
+                                     "head stale: no new head for 61.0 s (limit 60.0 s)"}));
+    }
+    h.reasons.clear();
+    h.head_lag_s = 1.0;
+    h.head_received_s = 0.5;
+    fx.set_health(h);
+    CHECK(fx.get("/health").result_int() == 200);
+}
+
+TEST_CASE("http: /health lists the newest alerts with kind, intent, nonce, detail and time; detail redacted") {
+    Fixture fx;
+    Health h = make_health(HealthStatus::kOk, 9, 1.0, std::nullopt, {}, true);
+    h.head_received_s = 0.25;
+    h.alerts.push_back(HealthAlert{"executor", "dropped", 4, std::nullopt, "attempt 7 dropped", 1'700'000'001.5});
+    h.alerts.push_back(HealthAlert{"relay", "relay_windows_missed", std::nullopt, 12,
+                                   "3 windows missed via https://relay.example/key=abc?apikey=secret", 1'700'000'002.0});
+    fx.set_health(h);
+    const auto res = fx.get("/health");
+    CHECK(res.result_int() == 200);  // alerts inform; they do not make the keeper unhealthy by themselves
+    CHECK(res.body() ==
+          "{\"status\":\"ok\",\"head\":9,\"head_lag_s\":1.0,\"head_received_s\":0.25,\"last_decision\":null,"
+          "\"reasons\":[],\"alerts\":["
+          "{\"source\":\"executor\",\"kind\":\"dropped\",\"intent\":4,\"nonce\":null,"
+          "\"detail\":\"attempt 7 dropped\",\"time\":1700000001.5},"
+          "{\"source\":\"relay\",\"kind\":\"relay_windows_missed\",\"intent\":null,\"nonce\":12,"
+          "\"detail\":\"3 windows missed via https://relay.example:443\",\"time\":1700000002.0}],"
+          "\"ready\":true}\n");
+    CHECK(res.body().find("secret") == std::string::npos);
+}
+
 TEST_CASE("http: /ready, 404, 405, keep-alive") {
     Fixture fx;
     CHECK(fx.get("/ready").result_int() == 503);
-    fx.set_health(Health{HealthStatus::kOk, 1, 0.5, std::nullopt, {}, true});
+    fx.set_health(make_health(HealthStatus::kOk, 1, 0.5, std::nullopt, {}, true));
     const auto ready = fx.get("/ready");
     CHECK(ready.result_int() == 200);
     CHECK(ready.body() == "ready\n");

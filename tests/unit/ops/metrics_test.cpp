@@ -1,5 +1,6 @@
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include <catch2/catch.hpp>
@@ -108,4 +109,51 @@ TEST_CASE("metrics: registration is idempotent and misuse is refused") {
     auto& h = r.histogram("h4", "H.", {1, 2});
     CHECK(&h == &r.histogram("h4", "H.", {1, 2}));
     CHECK_THROWS_AS(r.histogram("h4", "H.", {1, 3}), std::logic_error);
+}
+
+TEST_CASE("metrics: callback gauges are computed at render time; no value leaves the series out") {
+    Registry r;
+    // A clock the test moves: the gauge follows it without anyone setting it.
+    double now = 100.0;
+    std::optional<double> last_event;
+    auto& age = r.callback_gauge("keeper_last_event_age_seconds", "Seconds since the last event.");
+    age.get().set([&]() -> std::optional<double> {
+        if (!last_event) return std::nullopt;
+        return now - *last_event;
+    });
+    // Nothing seen yet: HELP and TYPE (gauge), no sample.
+    CHECK(r.render() ==
+          "# HELP keeper_last_event_age_seconds Seconds since the last event.\n"
+          "# TYPE keeper_last_event_age_seconds gauge\n");
+    last_event = 98.5;
+    CHECK(r.render() ==
+          "# HELP keeper_last_event_age_seconds Seconds since the last event.\n"
+          "# TYPE keeper_last_event_age_seconds gauge\n"
+          "keeper_last_event_age_seconds 1.5\n");
+    now = 130.0;  // no new event: the age keeps growing between renders
+    CHECK(r.render().find("keeper_last_event_age_seconds 31.5\n") != std::string::npos);
+    CHECK(age.get().value() == Approx(31.5));
+
+    // Labelled series, rendered sorted by label value, each with its own callback.
+    auto& per = r.callback_gauge("keeper_vault_age_seconds", "Per vault.", {"vault"});
+    per.labels({"0xB"}).set([] { return std::optional<double>(2.0); });
+    per.labels({"0xA"}).set([] { return std::optional<double>(1.0); });
+    per.labels({"0xC"}).set([] { return std::optional<double>(); });
+    const std::string text = r.render();
+    CHECK(text.find("keeper_vault_age_seconds{vault=\"0xA\"} 1\nkeeper_vault_age_seconds{vault=\"0xB\"} 2\n") !=
+          std::string::npos);
+    CHECK(text.find("0xC") == std::string::npos);
+
+    // reset(): the owner of the captured state is gone; the registry renders no value.
+    age.get().reset();
+    CHECK_FALSE(age.get().value());
+    CHECK(r.render().find("keeper_last_event_age_seconds ") == std::string::npos);
+
+    // One name, one kind: a plain gauge and a callback gauge cannot share it; re-registration
+    // with the same definition returns the same family.
+    CHECK(&r.callback_gauge("keeper_vault_age_seconds", "Per vault.", {"vault"}) == &per);
+    CHECK_THROWS_AS(r.gauge("keeper_vault_age_seconds", "Per vault.", {"vault"}), std::logic_error);
+    r.gauge("keeper_plain", "Plain.");
+    CHECK_THROWS_AS(r.callback_gauge("keeper_plain", "Plain."), std::logic_error);
+    CHECK_THROWS_AS(r.callback_gauge("bad-name", "X."), std::logic_error);
 }

@@ -13,11 +13,9 @@
 // and tx hash, never "the newest execution").
 //
 // Between iterations (not timed) the bench waits until that hedge is mined and the loop has
-// decided at its block or later with nothing in flight. Without it the next oracle move can be
-// mined before the previous hedge (submit() is timestamped on entry, before the broadcast):
-// the planner then rightly answers in_flight at the move's block, the hedge lands, and the
-// next block is inside the band, so no hedge follows the move. A failed iteration reports the
-// planner's reason and detail at every block after the move.
+// decided at the chain's newest block with nothing in flight (see Bench::settle for the two
+// races this closes). A failed iteration reports, for every block after the move, the oracle
+// price the loop saw and the planner's reason and detail.
 //
 // Reported: manual time = head received -> submit() (per iteration), and counters p50_ms /
 // p99_ms over all iterations, plus mined_to_submit_p50_ms: from the driver's
@@ -77,6 +75,8 @@ struct Decision {
     std::uint64_t block{0};
     hedge::PlanReason reason{hedge::PlanReason::kInsideBand};
     std::string detail;
+    double spot{0.0};               // the oracle price the decision saw
+    double in_flight_delta{0.0};    // hedges in flight it counted, underlying units
     std::optional<Hash32> tx_hash;  // set when the decision traded and a transaction was signed
     std::string outcome;            // the execution's detail when it did not submit
     Clock::time_point head_seen;
@@ -200,6 +200,8 @@ struct Bench {
             d.block = e.block_number;
             d.reason = e.plan.reason;
             d.detail = e.plan.detail;
+            d.spot = e.plan.spot;
+            d.in_flight_delta = e.plan.in_flight_delta;
             d.head_seen = e.head_seen;
             d.nothing_in_flight = e.plan.in_flight_delta == 0.0 && !e.replanned;
             if (e.execution) {
@@ -272,14 +274,21 @@ struct Bench {
         return found;
     }
 
-    /// Quiescence between iterations: the hedge `tx_hash` is mined and the loop has decided at
-    /// its block or later with nothing in flight. Without this the next oracle move can be mined
-    /// before the previous hedge (submit() is timestamped on entry, before the broadcast), and the
-    /// planner rightly answers in_flight at the move's block. Not timed.
+    /// Quiescence between iterations: the hedge `tx_hash` is mined and the loop has decided, with
+    /// nothing in flight, at the newest block of the chain. Not timed. Two races it closes:
+    ///  - the next oracle move mined before the previous hedge (submit() is timestamped on entry,
+    ///    before the broadcast): the planner rightly answers in_flight at the move's block;
+    ///  - the next oracle move mined while the loop still collects at an earlier head (an extra
+    ///    block: the confirmation mined below, a follow-up hedge): anvil answers calls pinned to
+    ///    its newest block (by hash or number) from its live state, so while it mines the move's
+    ///    block such a read can already see the move (anvil 1.7.1; tests/bench/README.md). The loop
+    ///    then hedges the move at the earlier head and, at the move's block, sees that hedge in
+    ///    flight ("hedges in flight cover the error"): no decision after the move ever trades.
+    ///    Once the loop has decided at the newest block and nothing is in flight, nothing reads
+    ///    or mines until the driver moves the oracle.
     bool settle(const Hash32& tx_hash, std::string& error) {
         const std::string hash = to_hex(tx_hash);
-        // Private: the relay holds the hedge until its builder includes it (injected into anvil,
-        // which automines it).
+        // Private: the relay holds the hedge until its builder includes it (one block).
         if (relay) relay->mine();
         std::uint64_t receipt_block = 0;
         for (int i = 0; i < 200 && receipt_block == 0; ++i) {
@@ -294,14 +303,16 @@ struct Bench {
             return false;
         }
         for (int i = 0; i < 20; ++i) {
+            // Every block mined so far; nothing else mines while the loop is idle.
+            const std::uint64_t newest = std::max(receipt_block, block_number(world.anvil()));
             {
                 std::unique_lock lock(timeline.mutex);
-                // Idle: a decision at or after the hedge's block with nothing in flight (the hedge is
-                // final: "inside band" alone can be said while it still waits for its confirmations)
-                // and no new trade (a follow-up hedge decided while confirming would be pending).
+                // Idle: a decision at the newest block with nothing in flight (the hedge is final:
+                // "inside band" alone can be said while it still waits for its confirmations) and
+                // no new trade (a follow-up hedge decided while confirming would be pending).
                 const bool idle = timeline.cv.wait_for(lock, std::chrono::milliseconds(500), [&] {
                     return std::any_of(timeline.decisions.begin(), timeline.decisions.end(), [&](const Decision& d) {
-                        return d.block >= receipt_block && d.nothing_in_flight &&
+                        return d.block >= newest && d.nothing_in_flight &&
                                d.reason != hedge::PlanReason::kInFlight && d.reason != hedge::PlanReason::kTrade;
                     });
                 });
@@ -322,7 +333,8 @@ struct Bench {
         std::string out;
         for (const Decision& d : timeline.decisions) {
             if (d.block <= block) continue;
-            out += "; block " + std::to_string(d.block) + ": " + std::string(hedge::to_string(d.reason));
+            out += "; block " + std::to_string(d.block) + " (oracle " + std::to_string(d.spot) + "): " +
+                   std::string(hedge::to_string(d.reason));
             if (!d.detail.empty()) out += " (" + d.detail + ")";
             if (d.reason == hedge::PlanReason::kTrade && !d.tx_hash) out += " not submitted: " + d.outcome;
         }

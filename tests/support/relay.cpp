@@ -336,6 +336,22 @@ struct LocalRelay::Impl {
 
     std::uint64_t mine() {
         std::lock_guard gate(options.gate->mutex);
+        // One block, as a builder makes it: with anvil's automine on, every eth_sendRawTransaction
+        // would mine a block of its own (and evm_mine another, empty one). Automine is paused
+        // while the block is built and restored after it.
+        const bool automine = chain("anvil_getAutomine", Json::array()).get<bool>();
+        if (automine) (void)chain("evm_setAutomine", Json::array({false}));
+        struct RestoreAutomine {
+            const Impl& impl;
+            bool on;
+            ~RestoreAutomine() {
+                if (!on) return;
+                try {
+                    (void)impl.chain("evm_setAutomine", Json::array({true}));
+                } catch (...) {  // the chain is gone: nothing to restore
+                }
+            }
+        } restore{*this, automine};
         const std::uint64_t n = head() + 1;
         std::vector<std::pair<std::string, std::string>> inject;  // hash, raw
         {

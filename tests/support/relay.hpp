@@ -15,9 +15,10 @@
 //
 // Privacy: transactions are held in this process's memory only. The test mines blocks through
 // mine(): under the ChainGate lock (which the sandwich bot also takes for each look at the
-// mempool) it sends the transactions eligible for block N to anvil (automine off) with
-// eth_sendRawTransaction, mines with evm_mine, and drops from anvil's pool anything it injected
-// that did not land (anvil_dropTransaction). So no observer holding the gate ever sees them
+// mempool) it sends the transactions eligible for block N to anvil with eth_sendRawTransaction,
+// mines with evm_mine, and drops from anvil's pool anything it injected that did not land
+// (anvil_dropTransaction). mine() always makes exactly ONE block: when anvil automines, it
+// pauses automine while it builds the block and restores it afterwards. So no observer holding the gate ever sees them
 // pending: they exist publicly only as part of block N. Transactions whose window passed are
 // marked FAILED (expired) and never injected.
 #pragma once
@@ -71,8 +72,8 @@ public:
     [[nodiscard]] std::string url() const;         // http://127.0.0.1:<port>/
     [[nodiscard]] std::string status_url() const;  // http://127.0.0.1:<port>/tx/
 
-    /// Builds block head+1 on the chain with the eligible private transactions and bundles;
-    /// returns the new block number.
+    /// Builds block head+1 (one block, automine or not) on the chain with the eligible private
+    /// transactions and bundles and whatever anvil's public pool holds; returns its number.
     std::uint64_t mine();
 
     [[nodiscard]] std::optional<PrivateStatus> status(const std::string& tx_hash) const;

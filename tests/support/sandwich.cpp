@@ -174,6 +174,9 @@ void SandwichBot::react(const std::string& hash, const std::string& input, const
     const bool buy = word_at(args, 0) != 0;
     const double amount_in = to_double(word_at(args, 1));
     const double min_out = to_double(word_at(args, 2));
+    // The victim's own sqrtPriceLimitX96 (0: none): the pool stops its swap there, a partial
+    // fill that its minimum would then refuse, so the front-run must leave it short of the limit.
+    const double victim_limit_sqrt = to_double(word_at(args, 3)) / std::pow(2.0, 96);
 
     PoolModel model;
     model.sqrt_p = to_double(word_at(call(t.pool, selector_hex("slot0()")), 0)) / std::pow(2.0, 96);
@@ -205,6 +208,10 @@ void SandwichBot::react(const std::string& hash, const std::string& input, const
         victim_out = m.swap(zero_for_one, amount_in);
         const double p2 = price(m.sqrt_p);
         if (buy ? p2 > limit_price * (1.0 - margin) : p2 < limit_price * (1.0 + margin)) return false;
+        if (victim_limit_sqrt > 0) {  // sqrt prices: zeroForOne moves down to the limit, oneForZero up
+            const double ratio = (m.sqrt_p * m.sqrt_p) / (victim_limit_sqrt * victim_limit_sqrt);
+            if (zero_for_one ? ratio < 1.0 + margin : ratio > 1.0 - margin) return false;
+        }
         return victim_out >= min_out * (1.0 + margin) && victim_out >= floor_out * (1.0 + margin);
     };
     double lo = 0;

@@ -2,11 +2,11 @@
 //
 // It polls txpool_content for pending calls of the vault's rebalance(RebalanceParams) (the
 // hedge: SwapRouter.exactInputSingle on the vault's pool), decodes the victim's direction,
-// amountIn and minAmountOut, reads the pool (slot0, liquidity) and the oracle, and sizes a
-// front-run in the same direction with the constant-product model of the pool's full-range
-// liquidity (fee included): the largest one that still leaves the victim above every bound it
-// checks — its own minAmountOut, the vault's oracle floor, the vault's price limit and the pool
-// deviation check — with a safety margin. If the round trip is profitable it sends, from its own
+// amountIn, minAmountOut and sqrtPriceLimitX96, reads the pool (slot0, liquidity) and the
+// oracle, and sizes a front-run in the same direction with the constant-product model of the
+// pool's full-range liquidity (fee included): the largest one that still leaves the victim
+// above every bound it checks — its own minAmountOut and price limit, the vault's oracle floor,
+// the vault's price limit and the pool deviation check — with a safety margin. If the round trip is profitable it sends, from its own
 // account, the front-run with a higher priority fee than the victim and the back-run (selling
 // what the front-run bought) with a lower one, so the block orders them front, victim, back.
 // Every look at the mempool and the reaction to it happen under the ChainGate lock.

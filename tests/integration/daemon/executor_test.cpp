@@ -17,11 +17,7 @@ TEST_CASE("execute: simulated, signed, mined, final after the confirmation depth
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        rpc::BlockHeader head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        rpc::BlockHeader head = co_await h.start(*ex);
         const auto plan = buy_plan("31337:vault:" + std::to_string(head.number), head.timestamp + 600);
         const daemon::ExecuteResult r = co_await ex->execute(plan, chain.vault, head);
         INFO(r.detail);
@@ -169,11 +165,7 @@ void resume_and_check(Chain& chain, const std::string& key, bool sent_before_cra
 
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);  // resumes: re-sends the identical bytes if needed
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);  // resumes: re-sends the identical bytes if needed
         // The same decision after the restart: nothing new.
         const daemon::ExecuteResult dup = co_await ex->execute(buy_plan(key, head.timestamp + 600), chain.vault, head);
         CHECK(dup.outcome == ExecuteOutcome::kDuplicate);
@@ -235,11 +227,7 @@ TEST_CASE("start: a nonce gap in the journal is filled with a no-op self-transfe
     }
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         CHECK(has_alert(*ex, "gap_filled"));
         CHECK(ex->stats().gap_fills == 1);
         // Then a trade takes nonce 1, not stuck behind the gap.
@@ -328,11 +316,7 @@ TEST_CASE("crash after the nonce is reserved, before the attempt is journaled; r
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);  // the expired intent's nonce is released by a cancel
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);  // the expired intent's nonce is released by a cancel
         CHECK(ex->stats().cancelled == 1);
         CHECK(ex->stats().gap_fills == 0);  // released by its own intent, not left as a gap
         for (int i = 0; i < 3; ++i) {
@@ -353,11 +337,7 @@ TEST_CASE("at runtime: the journal fails after the nonce is reserved; past the d
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         // Every attempt insert fails (a full disk, say) on this connection: reserve_nonce
         // succeeds, the signed attempt cannot be journaled, so nothing is sent.
         ok(h.journal.database().exec("CREATE TEMP TRIGGER fail_attempts BEFORE INSERT ON attempts "
@@ -397,11 +377,7 @@ TEST_CASE("at runtime: a gap left by an intent that ended unsigned is filled at 
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         CHECK(ex->stats().gap_fills == 0);
         // What an older keeper left behind while this one runs: nonce 0 reserved by an intent
         // that ended expired without signing.
@@ -441,11 +417,7 @@ TEST_CASE("per-head reads are pinned to the head: a receipt above the head waits
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        const rpc::BlockHeader before = co_await latest(h.pool);
-        auto s = co_await ex->start(before);
-        REQUIRE(s);
+        const rpc::BlockHeader before = co_await h.start(*ex);
         CHECK(ex->pinned_by_hash());  // anvil takes EIP-1898 block hashes
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("pinned", before.timestamp + 600), chain.vault, before);
         INFO(r.detail);
@@ -483,11 +455,7 @@ TEST_CASE("realized gas cost: gasUsed x effectiveGasPrice of the final receipt, 
         Harness h(chain);
         auto ex = h.executor();
         run(h.io, [&]() -> asio::awaitable<void> {
-            auto started = co_await h.pool.start();
-            REQUIRE(started);
-            auto head = co_await latest(h.pool);
-            auto s = co_await ex->start(head);
-            REQUIRE(s);
+            auto head = co_await h.start(*ex);
             CHECK(ex->stats().gas_paid_wei.empty());
             const daemon::ExecuteResult r = co_await ex->execute(buy_plan("gas", head.timestamp + 600), chain.vault, head);
             INFO(r.detail);
@@ -527,11 +495,7 @@ TEST_CASE("realized gas cost: gasUsed x effectiveGasPrice of the final receipt, 
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         chain.mine();
         head = co_await latest(h.pool);
         co_await ex->on_head(head);

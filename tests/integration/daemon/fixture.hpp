@@ -144,6 +144,10 @@ struct Harness {
     std::unique_ptr<daemon::Executor> executor(daemon::ExecutorSettings settings = executor_settings()) {
         return std::make_unique<daemon::Executor>(pool, journal, submitter, keeper_key(), std::move(settings));
     }
+
+    /// Starts the pool, then `ex` at the chain's head (nonce sync, gap fills, journal resumed);
+    /// returns that head.
+    asio::awaitable<rpc::BlockHeader> start(daemon::Executor& ex);
 };
 
 inline asio::awaitable<rpc::BlockHeader> latest(rpc::EndpointPool& pool) {
@@ -151,6 +155,15 @@ inline asio::awaitable<rpc::BlockHeader> latest(rpc::EndpointPool& pool) {
                                    [](const rpc::Json& j, std::string_view p) { return rpc::decode_block_header(j, p); });
     if (!h) FAIL(h.error().describe());
     co_return *h;
+}
+
+inline asio::awaitable<rpc::BlockHeader> Harness::start(daemon::Executor& ex) {
+    auto started = co_await pool.start();
+    if (!started) FAIL(started.error().describe());
+    rpc::BlockHeader head = co_await latest(pool);
+    auto s = co_await ex.start(head);
+    if (!s) FAIL(s.error().describe());
+    co_return head;
 }
 
 /// Buys ~1 WETH with 3,000 USDC (oracle 3,000), floor 0.98 WETH: a valid, small rebalance.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "daemon_world.hpp"
+#include "running_daemon.hpp"
 #include "forwarder.hpp"
 #include "keeper/config/config.hpp"
 #include "keeper/core/hex.hpp"
@@ -27,113 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The observer's side of the daemon: every decision, in order, readable from the test thread.
-class Recorder {
-public:
-    void push(const daemon::DecisionEvent& e) {
-        std::lock_guard lock(mutex_);
-        events_.push_back(e);
-        decided_at_.push_back(std::chrono::steady_clock::now());
-        cv_.notify_all();
-    }
-    /// When the first decision at or after `block` was made (the observer ran).
-    std::optional<std::chrono::steady_clock::time_point> decided_at(std::uint64_t block) const {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < events_.size(); ++i)
-            if (events_[i].block_number >= block) return decided_at_[i];
-        return std::nullopt;
-    }
-    /// Waits for the first decision made at or after `block`; the test fails on timeout.
-    daemon::DecisionEvent wait_block(std::uint64_t block, std::chrono::milliseconds limit = 20s) {
-        std::unique_lock lock(mutex_);
-        const daemon::DecisionEvent* found = nullptr;
-        cv_.wait_for(lock, limit, [&] {
-            for (const auto& e : events_)
-                if (e.block_number >= block) {
-                    found = &e;
-                    return true;
-                }
-            return false;
-        });
-        if (found == nullptr) FAIL("no decision at or after block " << block << " within " << limit.count() << " ms");
-        return *found;
-    }
-    std::vector<daemon::DecisionEvent> all() const {
-        std::lock_guard lock(mutex_);
-        return events_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
-    std::vector<daemon::DecisionEvent> events_;
-    std::vector<std::chrono::steady_clock::time_point> decided_at_;
-};
-
-SecretKey keeper_key() {
-    auto bytes = from_hex(kKeeperKey);
-    REQUIRE(bytes);
-    auto key = SecretKey::from_bytes(*bytes);
-    REQUIRE(key);
-    return std::move(*key);
-}
-
-/// The daemon on its own thread, stopped and joined on scope exit.
-class RunningDaemon {
-public:
-    RunningDaemon(const std::string& toml, Recorder& recorder, bool dry_run = false) {
-        auto cfg = config::parse_config(toml, config::empty_env(), "test.toml");
-        if (!cfg) FAIL("config: " << cfg.error().to_string());
-        daemon::RunOptions options;
-        options.dry_run = dry_run;
-        options.handle_signals = false;
-        options.observer = [&recorder](const daemon::DecisionEvent& e) { recorder.push(e); };
-        daemon_ = std::make_unique<daemon::Daemon>(std::move(*cfg), keeper_key(), std::nullopt, std::move(options));
-        thread_ = std::thread([this] { exit_code_ = daemon_->run(); });
-    }
-    ~RunningDaemon() { stop(); }
-    int stop() {
-        if (thread_.joinable()) {
-            daemon_->stop();
-            thread_.join();
-        }
-        return exit_code_;
-    }
-
-private:
-    std::unique_ptr<daemon::Daemon> daemon_;
-    std::thread thread_;
-    std::atomic<int> exit_code_{-1};
-};
-
-/// Mines until the daemon has decided at least once (it may start between blocks).
-daemon::DecisionEvent first_decision(const AnvilProcess& anvil, Recorder& recorder) {
-    for (int i = 0; i < 100; ++i) {
-        if (!recorder.all().empty()) return recorder.all().front();
-        mine(anvil);
-        std::this_thread::sleep_for(200ms);
-    }
-    FAIL("the daemon made no decision within 20 s");
-    return {};
-}
-
-/// The decision for `block`, after which the test waits for its trade (if any) to be mined.
-daemon::DecisionEvent settle(const AnvilProcess& anvil, Recorder& recorder, std::uint64_t block) {
-    auto d = recorder.wait_block(block);
-    if (d.execution && d.execution->outcome == daemon::ExecuteOutcome::kSubmitted) {
-        REQUIRE(d.execution->tx_hash);
-        const std::string hash = to_hex(*d.execution->tx_hash);
-        for (int i = 0; i < 100; ++i) {
-            const auto receipt = anvil_rpc(anvil, "eth_getTransactionReceipt", "[\"" + hash + "\"]");
-            if (!receipt.is_null()) {
-                CHECK(receipt["status"] == "0x1");
-                break;
-            }
-            std::this_thread::sleep_for(100ms);
-        }
-    }
-    return d;
-}
 
 }  // namespace
 
@@ -148,7 +42,7 @@ TEST_CASE("keeper keeps the vault's delta inside the band over a price path", "[
     // The written book leaves the vault short delta: the first head must hedge it.
     const double initial = chain_delta(anvil, stack);
     REQUIRE(std::abs(initial) > tolerance);
-    Recorder recorder;
+    DecisionRecorder recorder;
     RunningDaemon daemon(world.config_toml(options), recorder);
     auto first = first_decision(anvil, recorder);
     auto d = settle(anvil, recorder, first.block_number);
@@ -224,7 +118,7 @@ TEST_CASE("stale oracle and manipulated pool: no transaction, and a forced rebal
 
     SECTION("stale oracle") {
         advance_time(anvil, 3601 + 600);  // the adapter's staleness limit is one hour
-        Recorder recorder;
+        DecisionRecorder recorder;
         {
             RunningDaemon daemon(world.config_toml({}), recorder);
             auto d = first_decision(anvil, recorder);
@@ -244,7 +138,7 @@ TEST_CASE("stale oracle and manipulated pool: no transaction, and a forced rebal
     }
     SECTION("manipulated pool") {
         move_pool_to(anvil, stack, 3000 * 1.05);  // 5% above the oracle: beyond max deviation (1%)
-        Recorder recorder;
+        DecisionRecorder recorder;
         {
             RunningDaemon daemon(world.config_toml({}), recorder);
             auto d = first_decision(anvil, recorder);
@@ -284,7 +178,7 @@ TEST_CASE("primary RPC killed: the keeper fails over within 2 s and keeps hedgin
     options.endpoints = {{"primary", "http://127.0.0.1:" + std::to_string(primary.port())},
                          {"secondary", anvil.http_url()}};
     options.poll_interval_ms = 200;
-    Recorder recorder;
+    DecisionRecorder recorder;
     RunningDaemon daemon(world.config_toml(options), recorder);
     auto first = first_decision(anvil, recorder);
     auto d = settle(anvil, recorder, first.block_number);

@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon_world.hpp"
+#include "running_daemon.hpp"
 #include "keeper/config/config.hpp"
 #include "keeper/core/hex.hpp"
 #include "keeper/crypto/eip55.hpp"
@@ -91,88 +92,6 @@ double metric(const ops::Exposition& e, const std::string& name, const ops::Labe
     return *v;
 }
 
-/// Every decision the loop reported, in order, readable from the test thread.
-class Recorder {
-public:
-    void push(const daemon::DecisionEvent& e) {
-        std::lock_guard lock(mutex_);
-        events_.push_back(e);
-        cv_.notify_all();
-    }
-    /// The first decision at or after `block`, waiting up to `limit` for it.
-    std::optional<daemon::DecisionEvent> wait_block(std::uint64_t block, std::chrono::milliseconds limit) {
-        std::unique_lock lock(mutex_);
-        const daemon::DecisionEvent* found = nullptr;
-        cv_.wait_for(lock, limit, [&] {
-            for (const auto& e : events_)
-                if (e.block_number >= block) {
-                    found = &e;
-                    return true;
-                }
-            return false;
-        });
-        if (found == nullptr) return std::nullopt;
-        return *found;
-    }
-    std::vector<daemon::DecisionEvent> all() const {
-        std::lock_guard lock(mutex_);
-        return events_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
-    std::vector<daemon::DecisionEvent> events_;
-};
-
-SecretKey keeper_key() {
-    auto bytes = from_hex(kKeeperKey);
-    REQUIRE(bytes);
-    auto key = SecretKey::from_bytes(*bytes);
-    REQUIRE(key);
-    return std::move(*key);
-}
-
-/// The daemon on its own thread (stopped and joined on scope exit), and the port its
-/// /metrics listens on (reported by RunOptions::on_metrics_listening: the config says ":0").
-class RunningDaemon {
-public:
-    RunningDaemon(const std::string& toml, Recorder& recorder) {
-        auto cfg = config::parse_config(toml, config::empty_env(), "metrics_test.toml");
-        if (!cfg) FAIL("config: " << cfg.error().to_string());
-        REQUIRE(cfg->metrics.max_head_age_s == kMaxHeadAge);
-        daemon::RunOptions options;
-        options.handle_signals = false;
-        options.observer = [&recorder](const daemon::DecisionEvent& e) { recorder.push(e); };
-        options.on_metrics_listening = [this](std::uint16_t port) { port_.set_value(port); };
-        auto port = port_.get_future();
-        daemon_ = std::make_unique<daemon::Daemon>(std::move(*cfg), keeper_key(), std::nullopt, std::move(options));
-        thread_ = std::thread([this] { exit_code_ = daemon_->run(); });
-        REQUIRE(port.wait_for(30s) == std::future_status::ready);
-        metrics_port_ = port.get();
-        REQUIRE(metrics_port_ != 0);
-    }
-    ~RunningDaemon() { stop(); }
-    RunningDaemon(const RunningDaemon&) = delete;
-    RunningDaemon& operator=(const RunningDaemon&) = delete;
-
-    int stop() {
-        if (thread_.joinable()) {
-            daemon_->stop();
-            thread_.join();
-        }
-        return exit_code_;
-    }
-    [[nodiscard]] std::uint16_t port() const { return metrics_port_; }
-
-private:
-    std::promise<std::uint16_t> port_;
-    std::unique_ptr<daemon::Daemon> daemon_;
-    std::thread thread_;
-    std::atomic<int> exit_code_{-1};
-    std::uint16_t metrics_port_{0};
-};
-
 /// The world's config with the /health head-age limit of this test.
 std::string config_with_head_limit(const DaemonWorld& world, const ConfigOptions& options) {
     std::string toml = world.config_toml(options);
@@ -180,6 +99,9 @@ std::string config_with_head_limit(const DaemonWorld& world, const ConfigOptions
     const auto at = toml.find(section);
     REQUIRE(at != std::string::npos);
     toml.insert(at + section.size(), "max_head_age_s = " + std::to_string(kMaxHeadAge) + "\n");
+    const auto parsed = config::parse_config(toml, config::empty_env(), "metrics_test.toml");
+    if (!parsed) FAIL("config: " << parsed.error().to_string());
+    REQUIRE(parsed->metrics.max_head_age_s == kMaxHeadAge);
     return toml;
 }
 
@@ -202,14 +124,13 @@ std::string first_token(const std::string& s) {
     return s.substr(begin, s.find_first_of(" \t\n", begin) - begin);
 }
 
-/// Mines a block and returns the keeper's decision at it. A head mined while the head stream
-/// is still subscribing reaches the keeper only with the next block (the stream fills the gap
-/// then): mine again if the decision does not come within 5 s.
-daemon::DecisionEvent sync_to_chain(const AnvilProcess& anvil, Recorder& recorder) {
+/// Mines a block and returns the keeper's decision at it; mines again if the decision does not
+/// come within 5 s (the keeper may still be starting).
+daemon::DecisionEvent sync_to_chain(const AnvilProcess& anvil, DecisionRecorder& recorder) {
     for (int i = 0; i < 4; ++i) {
         mine(anvil);
         const std::uint64_t block = block_number(anvil);
-        if (auto d = recorder.wait_block(block, 5s)) {
+        if (auto d = recorder.try_wait_block(block, 5s)) {
             if (d->block_number == block) return *d;
         }
     }
@@ -230,14 +151,14 @@ TEST_CASE("metrics and health of a running keeper: one hedge to finality, an ale
     options.ws_url = anvil.ws_url();
     options.confirmations = 1;
     const std::string toml = config_with_head_limit(world, options);
-    Recorder recorder;
+    DecisionRecorder recorder;
 
     // ---- 1. one hedge, tracked to finality -------------------------------------------------
     std::string hedge_tx;
     double hedge_size = 0.0;
     U256 hedge_amount_in = 0;
     {
-        RunningDaemon daemon(toml, recorder);
+        RunningDaemon daemon(toml, recorder, {}, /*wait_metrics_port=*/true);
         // The written book leaves the vault short: the first decision hedges it.
         daemon::DecisionEvent d;
         for (int i = 0; i < 100 && recorder.all().empty(); ++i) {
@@ -353,8 +274,8 @@ TEST_CASE("metrics and health of a running keeper: one hedge to finality, an ale
                                       std::string(kKeeperAddress) + R"(","value":"0x0"}])");
         REQUIRE(receipt_of(anvil, tx.get<std::string>())["status"] == "0x1");
         const double before_restart = static_cast<double>(std::time(nullptr));
-        Recorder restarted;
-        RunningDaemon daemon(toml, restarted);
+        DecisionRecorder restarted;
+        RunningDaemon daemon(toml, restarted, {}, /*wait_metrics_port=*/true);
         const daemon::DecisionEvent d = sync_to_chain(anvil, restarted);
         INFO(hedge::to_string(d.plan.reason) << " " << d.plan.detail);
         const ops::Exposition m = scrape(daemon.port());

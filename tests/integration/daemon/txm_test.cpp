@@ -16,11 +16,7 @@ TEST_CASE("base fee spike, automine off: both fee fields bumped >= 10% under the
     auto ex = h.executor();
     txm::IntentId id = 0;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         chain.automine(false);
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("spike", head.timestamp + 3000), chain.vault, head);
         INFO(r.detail);
@@ -71,11 +67,7 @@ TEST_CASE("anvil_dropTransaction: the same bytes are re-broadcast and mined once
     Hash32 hash;
     txm::IntentId id = 0;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         chain.automine(false);
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("drop", head.timestamp + 3000), chain.vault, head);
         INFO(r.detail);
@@ -109,11 +101,7 @@ TEST_CASE("the keeper's key used elsewhere: a stolen nonce fails the intent; the
     auto ex = h.executor();
     txm::IntentId first = 0;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         // 1. Our trade waits in the mempool at nonce 0; another transaction of the key, paying
         //    more, replaces it there and is mined.
         chain.automine(false);
@@ -159,11 +147,7 @@ TEST_CASE("reorg via anvil: the receipt's block leaves the chain, the trade is b
     txm::IntentId id = 0;
     Hash32 hash;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         const std::string snapshot = chain.rpc("evm_snapshot");
         const std::string snap_id = snapshot.substr(snapshot.find("\"result\":\"") + 10,
                                                     snapshot.find('"', snapshot.find("\"result\":\"") + 10) -
@@ -216,11 +200,7 @@ TEST_CASE("a reorg deeper than the confirmation depth halts trading, persisted a
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         const std::string snapshot = chain.rpc("evm_snapshot");
         const auto at = snapshot.find("\"result\":\"") + 10;
         const std::string snap_id = snapshot.substr(at, snapshot.find('"', at) - at);
@@ -249,11 +229,7 @@ TEST_CASE("a reorg deeper than the confirmation depth halts trading, persisted a
     Harness again(chain);
     auto ex2 = again.executor();
     run(again.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await again.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(again.pool);
-        auto s = co_await ex2->start(head);
-        REQUIRE(s);
+        co_await again.start(*ex2);
         CHECK(ex2->halted());
         REQUIRE(ex2->halt_reason());
         CHECK(ex2->halt_reason()->find("reorg beyond the confirmation depth") != std::string::npos);
@@ -270,11 +246,7 @@ TEST_CASE("an intent not mined by its deadline is cancelled by a self-transfer a
     auto ex = h.executor(settings);
     txm::IntentId id = 0;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         chain.automine(false);
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("late", head.timestamp + 3000), chain.vault, head);
         INFO(r.detail);
@@ -308,11 +280,7 @@ TEST_CASE("the keeper's key used elsewhere while nothing is in flight: detected 
     Harness h(chain);
     auto ex = h.executor();
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         // One hedge, tracked to final: the journal's next nonce is 1, nothing in flight.
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("first", head.timestamp + 3000), chain.vault, head);
         INFO(r.detail);
@@ -373,11 +341,7 @@ TEST_CASE("finality \"finalized\": a receipt is final once at or below the node'
     txm::IntentId id = 0;
     std::uint64_t mined_in = 0;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto s = co_await ex->start(head);
-        REQUIRE(s);
+        auto head = co_await h.start(*ex);
         const daemon::ExecuteResult r = co_await ex->execute(buy_plan("finalized", head.timestamp + 3000), chain.vault, head);
         INFO(r.detail);
         REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);

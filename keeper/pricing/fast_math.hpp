@@ -32,29 +32,38 @@ inline constexpr double kRoundShift = 6755399441055744.0;  // 1.5 * 2^52: adding
 /// implied-volatility solver evaluate their two erfcx (of d1 and d2; of two Mills ratios) as one.
 typedef double Pair __attribute__((vector_size(16)));
 
+/// The body `exp` and `exp_pair_in_range` share, for a double or a Pair: reduces x = n ln2 + r
+/// with |r| <= ln2/2 (n is left, plus the rounding shift, in `shifted`, ready for the exponent
+/// bits) and returns the degree-13 Taylor polynomial of e^r. Estrin's scheme (powers r^2, r^4,
+/// r^8): a dependency chain of five multiply-adds instead of Horner's fourteen, which is what
+/// bounds the vectorised kernels' speed.
+template <typename T>
+[[nodiscard, gnu::always_inline]] inline T exp_reduced(T x, T& shifted) noexcept {
+    shifted = x * kLog2e + kRoundShift;
+    const T n = shifted - kRoundShift;
+    const T r = (x - n * kLn2Hi) - n * kLn2Lo;
+    const T r2 = r * r;
+    const T r4 = r2 * r2;
+    const T r8 = r4 * r4;
+    const T p01 = 1.0 + r;
+    const T p23 = 0.5 + r * (1.0 / 6.0);
+    const T p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const T p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const T p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const T p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const T p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const T q0 = p01 + r2 * p23;
+    const T q1 = p45 + r2 * p67;
+    const T q2 = p89 + r2 * p1011;
+    return (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+}
+
 /// e^x. Range reduction x = n ln2 + r, |r| <= ln2/2, then the degree-13 Taylor polynomial
 /// (truncation < 5e-18 relative) and scaling by 2^n built directly in the exponent bits.
 [[nodiscard, gnu::always_inline]] inline double exp(double x) noexcept {
     const double xc = x > 709.0 ? 709.0 : (x < -708.0 ? -708.0 : x);  // NaN passes through
-    const double shifted = xc * kLog2e + kRoundShift;
-    const double n = shifted - kRoundShift;
-    const double r = (xc - n * kLn2Hi) - n * kLn2Lo;
-    // Estrin's scheme (powers r^2, r^4, r^8): a dependency chain of five multiply-adds instead
-    // of Horner's fourteen, which is what bounds the vectorised kernels' speed.
-    const double r2 = r * r;
-    const double r4 = r2 * r2;
-    const double r8 = r4 * r4;
-    const double p01 = 1.0 + r;
-    const double p23 = 0.5 + r * (1.0 / 6.0);
-    const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    const double p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-    const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    const double p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    const double q0 = p01 + r2 * p23;
-    const double q1 = p45 + r2 * p67;
-    const double q2 = p89 + r2 * p1011;
-    const double p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+    double shifted;
+    const double p = exp_reduced(xc, shifted);
     const std::uint64_t scale_bits = (std::bit_cast<std::uint64_t>(shifted) + 1023u) << 52;
     const double v = p * std::bit_cast<double>(scale_bits);
     return x < -708.0 ? 0.0 : (x > 709.0 ? std::numeric_limits<double>::infinity() : v);
@@ -68,23 +77,8 @@ typedef std::int64_t PairBits __attribute__((vector_size(16)));
 /// degree-13 polynomial, in one SSE register; the same results as `exp` bit for bit where no
 /// multiply-add is fused, < 1 ulp either way.
 [[nodiscard, gnu::always_inline]] inline Pair exp_pair_in_range(Pair x) noexcept {
-    const Pair shifted = x * kLog2e + kRoundShift;
-    const Pair n = shifted - kRoundShift;
-    const Pair r = (x - n * kLn2Hi) - n * kLn2Lo;
-    const Pair r2 = r * r;
-    const Pair r4 = r2 * r2;
-    const Pair r8 = r4 * r4;
-    const Pair p01 = 1.0 + r;
-    const Pair p23 = 0.5 + r * (1.0 / 6.0);
-    const Pair p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    const Pair p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-    const Pair p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    const Pair p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    const Pair p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    const Pair q0 = p01 + r2 * p23;
-    const Pair q1 = p45 + r2 * p67;
-    const Pair q2 = p89 + r2 * p1011;
-    const Pair p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+    Pair shifted;
+    const Pair p = exp_reduced(x, shifted);
     const PairBits scale = (std::bit_cast<PairBits>(shifted) + 1023) << 52;
     return p * std::bit_cast<Pair>(scale);
 }

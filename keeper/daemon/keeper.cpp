@@ -685,6 +685,7 @@ public:
     explicit SharedSubmitter(std::shared_ptr<submit::Submitter> inner) : inner_(std::move(inner)) {}
     [[nodiscard]] std::string_view name() const noexcept override { return inner_->name(); }
     [[nodiscard]] bool is_private() const noexcept override { return inner_->is_private(); }
+    [[nodiscard]] bool sent_privately(const Hash32& tx_hash) const override { return inner_->sent_privately(tx_hash); }
     [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override {
         co_return co_await inner_->submit(request);
     }
@@ -723,7 +724,8 @@ struct Daemon::Impl {
 /// Every failure before the loop is one error line and exit code 1.
 int Daemon::Impl::run() {
     if (options.dry_run) config.dry_run = true;
-    auto logging = ops::init_logging(ops::LogSettings{config.log.level, config.log.json, config.log.file});
+    auto logging = ops::init_logging(
+        ops::LogSettings{config.log.level, config.log.json, config.log.file, options.log_to_console});
     if (!logging) {
         spdlog::error("startup: log: {}", logging.error());
         return 1;

@@ -187,6 +187,9 @@ struct RunOptions {
     /// Called on the event-loop thread once /metrics, /health and /ready listen, with the bound
     /// port (the chosen one for "host:0"). Null: not called.
     std::function<void(std::uint16_t)> on_metrics_listening;
+    /// Log to stderr as well as to [log] file (off for in-process tests, which keep the log in a
+    /// file and show it when they fail).
+    bool log_to_console{true};
 };
 
 /// The whole daemon of `keeper run`, built from a validated configuration.

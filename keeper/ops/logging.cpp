@@ -282,7 +282,7 @@ Expected<void, std::string> init_logging(const LogSettings& settings) {
         return Unexpected("log level '" + settings.level +
                           "': expected trace, debug, info, warn, error, critical or off");
     std::vector<spdlog::sink_ptr> sinks;
-    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    if (settings.console) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     if (settings.file) {
         try {
             sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*settings.file, /*truncate=*/false));

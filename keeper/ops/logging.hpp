@@ -35,9 +35,10 @@ struct LogSettings {
     std::string level{"info"};        // trace, debug, info, warn, error, critical, off
     bool json{false};                 // one JSON object per line
     std::optional<std::string> file;  // also append to this file (created if missing)
+    bool console{true};               // write to stderr (off: the file only; an embedding's choice)
 };
 
-/// Replaces spdlog's default logger: stderr (+ the file), the chosen format, the level, flush on
+/// Replaces spdlog's default logger: stderr (unless !console) and the file, the chosen format, the level, flush on
 /// every line of level info and above. Errors: an unknown level, a file that cannot be opened.
 [[nodiscard]] Expected<void, std::string> init_logging(const LogSettings& settings);
 

@@ -14,6 +14,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "keeper/core/hex.hpp"
 #include "keeper/daemon/executor.hpp"
@@ -150,7 +153,28 @@ struct Harness {
     asio::awaitable<rpc::BlockHeader> start(daemon::Executor& ex);
 };
 
+/// The chain's newest block header. With automine on, anvil mines a transaction shortly after
+/// eth_sendRawTransaction has returned its hash, not before: a head read right after a send can
+/// be the block before the one that includes it (seen under a loaded ctest -j4). So while
+/// automine is on this first waits (up to 10 s) until anvil's pool holds nothing pending.
 inline asio::awaitable<rpc::BlockHeader> latest(rpc::EndpointPool& pool) {
+    // Named calls: g++ 12 miscompiles a braced temporary inside a co_await expression.
+    rpc::Call automine_call{"anvil_getAutomine", rpc::Json::array()};
+    const auto automine = co_await pool.call(std::move(automine_call));
+    if (!automine) FAIL("anvil_getAutomine: " << automine.error().describe());
+    if (automine->is_boolean() && automine->get<bool>()) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (true) {
+            rpc::Call status_call{"txpool_status", rpc::Json::array()};
+            const auto status = co_await pool.call(std::move(status_call));
+            if (!status) FAIL("txpool_status: " << status.error().describe());
+            const auto pending = status->value("pending", std::string("0x0"));
+            if (pending == "0x0") break;
+            if (std::chrono::steady_clock::now() > until) FAIL("automine left " << pending << " pending for 10 s");
+            asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(10));
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
     auto h = co_await pool.call_as(rpc::eth::get_block_by_number(rpc::BlockTag::kLatest),
                                    [](const rpc::Json& j, std::string_view p) { return rpc::decode_block_header(j, p); });
     if (!h) FAIL(h.error().describe());

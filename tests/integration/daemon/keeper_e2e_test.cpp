@@ -46,8 +46,11 @@ TEST_CASE("keeper keeps the vault's delta inside the band over a price path", "[
     RunningDaemon daemon(world.config_toml(options), recorder);
     auto first = first_decision(anvil, recorder);
     auto d = settle(anvil, recorder, first.block_number);
+    INFO("first decision at block " << d.block_number << ": " << hedge::to_string(d.plan.reason) << ": "
+                                    << d.plan.detail);
     REQUIRE(d.plan.reason == hedge::PlanReason::kTrade);
     REQUIRE(d.execution);
+    INFO("execution: " << daemon::to_string(d.execution->outcome) << ": " << d.execution->detail);
     REQUIRE(d.execution->outcome == daemon::ExecuteOutcome::kSubmitted);
     mine(anvil);  // include the receipt in a head the keeper sees
     const double band = std::max(options.band, tolerance);
@@ -68,6 +71,7 @@ TEST_CASE("keeper keeps the vault's delta inside the band over a price path", "[
         CHECK(d.plan.portfolio_delta == Approx(d.plan.chain_delta).margin(0.01).epsilon(0.002));
         if (d.plan.reason == hedge::PlanReason::kTrade) {
             REQUIRE(d.execution);
+            INFO("execution: " << daemon::to_string(d.execution->outcome) << ": " << d.execution->detail);
             CHECK(d.execution->outcome == daemon::ExecuteOutcome::kSubmitted);
             ++trades;
         } else {

@@ -26,6 +26,7 @@
 #include "keeper/crypto/secp256k1.hpp"
 #include "keeper/daemon/keeper.hpp"
 #include "support/anvil.hpp"
+#include "support/failure_log.hpp"
 #include "support/stack.hpp"
 
 namespace keeper::test {
@@ -93,7 +94,8 @@ inline SecretKey daemon_keeper_key() {
 }
 
 /// The daemon on its own thread, stopped and joined on scope exit. `options` may carry a
-/// dry run or hooks; the observer and signal handling are set here. With
+/// dry run or hooks; the observer, signal handling and the log (a file shown if the test case
+/// fails) are set here. With
 /// `wait_metrics_port`, the constructor waits until /metrics listens (the config may say ":0")
 /// and port() is its port.
 class RunningDaemon {
@@ -102,6 +104,9 @@ public:
                   bool wait_metrics_port = false) {
         auto cfg = config::parse_config(toml, config::empty_env(), "test.toml");
         if (!cfg) FAIL("config: " << cfg.error().to_string());
+        // The log goes to a file, shown after Catch's report if the test case fails.
+        if (!cfg->log.file) cfg->log.file = log_file_shown_on_failure("daemon log");
+        options.log_to_console = false;
         options.handle_signals = false;
         options.observer = [&recorder](const daemon::DecisionEvent& e) { recorder.push(e); };
         std::future<std::uint16_t> port;

@@ -2,6 +2,7 @@
 #include <sstream>
 #include <string>
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
@@ -131,5 +132,23 @@ TEST_CASE("logging: init_logging writes JSON lines to a file at the chosen level
     const auto bad_file = init_logging(LogSettings{"info", false, blocked});
     REQUIRE_FALSE(bad_file.has_value());
     CHECK(bad_file.error().rfind("log file '" + blocked + "': ", 0) == 0);
+    spdlog::set_default_logger(previous);
+}
+
+TEST_CASE("logging: with console off the log goes to the file alone") {
+    keeper::test::TempDir dir;
+    const std::string path = dir.file("embedded.log");
+    const auto previous = spdlog::default_logger();
+    REQUIRE(init_logging(LogSettings{"info", false, path, /*console=*/false}).has_value());
+    const auto sinks = spdlog::default_logger()->sinks();
+    log_event(spdlog::level::info, "file only", {});
+    spdlog::default_logger()->flush();
+    spdlog::set_default_logger(previous);
+    REQUIRE(sinks.size() == 1);
+    CHECK(std::dynamic_pointer_cast<spdlog::sinks::basic_file_sink_mt>(sinks[0]) != nullptr);
+    CHECK(keeper::test::TempDir::read(path).find("file only") != std::string::npos);
+    // The default keeps stderr as well.
+    REQUIRE(init_logging(LogSettings{"info", false, path}).has_value());
+    CHECK(spdlog::default_logger()->sinks().size() == 2);
     spdlog::set_default_logger(previous);
 }

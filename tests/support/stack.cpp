@@ -88,7 +88,11 @@ Stack deploy_stack(const AnvilProcess& anvil, const StackOptions& options) {
 
 std::string send_as(const AnvilProcess& anvil, const std::string& from, const std::string& to, const std::string& sig,
                     const std::vector<std::string>& args) {
-    std::vector<std::string> a{"send", "--json", "--rpc-url", anvil.http_url(), "--unlocked", "--from", from, to, sig};
+    // A fixed gas limit, not cast's estimate: anvil estimates against its pending block, and a swap
+    // mined in a block with another timestamp can need more (a failed exactInputSingle under load
+    // used 106,235 gas, its estimate, where the same step succeeds with 109,514).
+    std::vector<std::string> a{"send",   "--json", "--rpc-url", anvil.http_url(), "--unlocked", "--from",
+                               from,     "--gas-limit", "5000000", to, sig};
     a.insert(a.end(), args.begin(), args.end());
     auto out = run_cast(a);
     const auto receipt = nlohmann::json::parse(out, nullptr, false);

@@ -61,6 +61,23 @@ const txm::AttemptView* newest_attempt(const std::vector<txm::IntentView>& views
     return nullptr;
 }
 
+/// The fees of an attempt replacing `current`, which went to the public mempool: the node
+/// takes it only with both fee fields at least 10% above (txm::replacement_fees; the market's
+/// price when higher, never above the cap). Without a quote, the smallest valid bump. An error
+/// when even that is above the fee cap.
+Expected<txm::Fees, std::string> replacement_at_nonce(const txm::AttemptView& current,
+                                                      const Expected<FeeQuote, FeeError>& quote,
+                                                      const txm::BumpPolicy& bump) {
+    auto fees = quote ? txm::replacement_fees(current.fees, quote->fees, bump) : txm::bump_fees(current.fees, bump);
+    if (!fees)
+        return Unexpected("the smallest replacement the node accepts of " + short_hash(current.tx_hash) + " (max fee " +
+                          to_dec(current.fees.max_fee_per_gas) + ", tip " +
+                          to_dec(current.fees.max_priority_fee_per_gas) + ", +" +
+                          std::to_string(std::max(bump.min_percent, txm::kNodeReplacementPercent)) +
+                          "% on both) is above the fee cap " + to_dec(bump.fee_cap));
+    return *fees;
+}
+
 }  // namespace
 
 std::string_view to_string(ExecuteOutcome o) noexcept {
@@ -584,24 +601,35 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
 
     // One batch, one round trip, everything pinned to this head (see the file comment): the
     // nonce count at the head's block hash first, the finalized block, then per attempt its
-    // receipt (and, public, eth_getTransactionByHash; private: the submitter answers "known").
+    // receipt and, for an attempt that went to the public mempool (submitter.sent_privately()
+    // false), eth_getTransactionByHash; a private attempt's "known" comes from the submitter.
+    // With a submitter that routes per send (the fan-out's public fallback) the calls per
+    // attempt differ, so every attempt records where its answers are.
     const rpc::BlockRef at = by_hash_ ? rpc::BlockRef(rpc::BlockHashRef{head.hash, true}) : rpc::BlockRef(head.number);
     const bool read_finalized = tracking && settings_.machine.finality == txm::Finality::kFinalized;
-    const bool priv = submitter_.is_private();
-    const std::size_t stride = priv ? 1 : 2;
+    struct Read {
+        Hash32 tx_hash;
+        txm::AttemptId attempt{0};
+        std::size_t receipt{0};         // batch index of eth_getTransactionReceipt
+        std::optional<std::size_t> tx;  // batch index of eth_getTransactionByHash (public attempts)
+    };
     std::vector<rpc::Call> calls;
     calls.push_back(rpc::eth::get_transaction_count(sender_, at));
     if (read_finalized) calls.push_back(rpc::eth::get_block_by_number(rpc::BlockTag::kFinalized));
-    const std::size_t first_tx = calls.size();
-    std::vector<Hash32> hashes;
-    std::vector<txm::AttemptId> attempt_ids;
+    std::vector<Read> reads;
     for (const auto* list : {&*views, &*ended})
         for (const auto& v : *list)
             for (const auto& a : v.attempts) {
-                hashes.push_back(a.tx_hash);
-                attempt_ids.push_back(a.id);
+                Read r;
+                r.tx_hash = a.tx_hash;
+                r.attempt = a.id;
+                r.receipt = calls.size();
                 calls.push_back(rpc::eth::get_transaction_receipt(a.tx_hash));
-                if (!priv) calls.push_back(submit::get_transaction_by_hash(a.tx_hash));
+                if (!submitter_.sent_privately(a.tx_hash)) {
+                    r.tx = calls.size();
+                    calls.push_back(submit::get_transaction_by_hash(a.tx_hash));
+                }
+                reads.push_back(r);
             }
     const std::size_t n_calls = calls.size();
     auto batch = co_await pool_.batch(std::move(calls));
@@ -655,19 +683,19 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
         if (*block) obs.finalized_number = std::min((*block)->number, head.number);
     }
     head_costs_.clear();
-    for (std::size_t i = 0; i < hashes.size(); ++i) {
-        const rpc::Response& receipt = (*batch)[first_tx + stride * i];
+    for (const Read& read : reads) {
+        const rpc::Response& receipt = (*batch)[read.receipt];
         if (!receipt) {
             // A partial picture could read as "dropped" or "reorged": wait for a complete one.
             spdlog::warn("executor: head {}: node error reading the receipt of {}: {}", head.number,
-                         short_hash(hashes[i]), receipt.error().describe());
+                         short_hash(read.tx_hash), receipt.error().describe());
             co_return;
         }
         txm::TxObservation o;
-        if (!priv) {
-            const rpc::Response& tx = (*batch)[first_tx + stride * i + 1];
+        if (read.tx) {
+            const rpc::Response& tx = (*batch)[*read.tx];
             if (!tx) {
-                spdlog::warn("executor: head {}: node error reading tx {}: {}", head.number, short_hash(hashes[i]),
+                spdlog::warn("executor: head {}: node error reading tx {}: {}", head.number, short_hash(read.tx_hash),
                              tx.error().describe());
                 co_return;
             }
@@ -676,49 +704,55 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
         if (!receipt->is_null()) {
             auto rc = rpc::decode_receipt(*receipt, "result");
             if (!rc) {
-                spdlog::warn("executor: head {}: bad receipt for {}: {}", head.number, short_hash(hashes[i]),
+                spdlog::warn("executor: head {}: bad receipt for {}: {}", head.number, short_hash(read.tx_hash),
                              rc.error().message);
                 co_return;
             }
             o.known = true;
             if (rc->block_number <= head.number) {
                 o.receipt = txm::ReceiptRecord{rc->block_number, rc->block_hash, rc->status};
-                head_costs_[attempt_ids[i]] = journal::GasCost{rc->gas_used, rc->effective_gas_price};
+                head_costs_[read.attempt] = journal::GasCost{rc->gas_used, rc->effective_gas_price};
             } else {
                 // Mined after this head: the nonce count above does not include it yet. It is
                 // seen with the head that includes it.
                 spdlog::debug("executor: head {}: {} mined in block {}, above the head: not seen yet", head.number,
-                              short_hash(hashes[i]), rc->block_number);
+                              short_hash(read.tx_hash), rc->block_number);
             }
         }
-        obs.txs[hashes[i]] = std::move(o);
+        obs.txs[read.tx_hash] = std::move(o);
     }
 
+    // Per intent, by its newest attempt: one that went to the public mempool follows the public
+    // state machine (known = the node's answer above: bumped once stuck bump_after_blocks,
+    // dropped bytes re-sent, an expired trade replaced by a cancel, every replacement under the
+    // node's rule); one held by a private channel follows its window (private_actions). An
+    // intent with nothing signed yet follows the submitter's default.
+    auto tracked_privately = [&](const txm::IntentView& v) {
+        return v.attempts.empty() ? submitter_.is_private() : submitter_.sent_privately(v.attempts.back().tx_hash);
+    };
+    // "Known" for a private newest attempt = a relay still holds it and its window is open.
+    for (const auto& v : *views) {
+        if (v.attempts.empty() || !tracked_privately(v)) continue;
+        txm::TxObservation& o = obs.txs[v.attempts.back().tx_hash];
+        if (o.receipt) continue;
+        const submit::Visibility vis = co_await submitter_.visibility(v.attempts.back().tx_hash, head.number);
+        o.known = vis == submit::Visibility::kPending;
+        if (!o.known)
+            spdlog::info("executor: intent {} attempt {} through {}: {} at head {}", v.id, v.attempts.back().id,
+                         submitter_.name(), to_string(vis), head.number);
+    }
     std::vector<txm::Action> actions;
-    if (priv) {
-        // "Known" = a relay still holds the newest attempt and its window is open.
-        for (const auto& v : *views) {
-            if (v.attempts.empty()) continue;
-            txm::TxObservation& o = obs.txs[v.attempts.back().tx_hash];
-            if (o.receipt) continue;
-            const submit::Visibility vis = co_await submitter_.visibility(v.attempts.back().tx_hash, head.number);
-            o.known = vis == submit::Visibility::kPending;
-            if (!o.known)
-                spdlog::info("executor: intent {} attempt {} through {}: {} at head {}", v.id, v.attempts.back().id,
-                             submitter_.name(), to_string(vis), head.number);
-        }
-        for (const auto& v : *views) {
+    for (const auto& v : *views) {
+        std::vector<txm::Action> own = txm::evaluate(v, obs, settings_.machine);
+        if (tracked_privately(v)) {
             bool pending = false;
             if (!v.attempts.empty()) {
                 auto it = obs.txs.find(v.attempts.back().tx_hash);
                 pending = it != obs.txs.end() && it->second.known && !it->second.receipt;
             }
-            std::vector<txm::Action> own =
-                private_actions(v, txm::evaluate(v, obs, settings_.machine), pending, head.timestamp);
-            actions.insert(actions.end(), std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
+            own = private_actions(v, std::move(own), pending, head.timestamp);
         }
-    } else {
-        actions = txm::evaluate(*views, obs, settings_.machine);
+        actions.insert(actions.end(), std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
     }
     co_await confirm_nonce_lost(actions, *views, head);
     std::vector<txm::Action> deep = txm::evaluate(*ended, obs, settings_.machine);
@@ -866,9 +900,9 @@ asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vect
     } else if (const auto* b = std::get_if<txm::Broadcast>(&action)) {
         co_await resend(b->attempt, b->raw, b->reason, head);
     } else if (const auto* r = std::get_if<txm::SignReplacement>(&action)) {
-        co_await sign_again(r->intent, AttemptKind::kIntent, r->nonce, r->fees, views, head);
+        co_await sign_again(r->intent, AttemptKind::kIntent, r->nonce, views, head);
     } else if (const auto* c = std::get_if<txm::SignCancel>(&action)) {
-        co_await sign_again(c->intent, AttemptKind::kCancel, c->nonce, c->fees, views, head);
+        co_await sign_again(c->intent, AttemptKind::kCancel, c->nonce, views, head);
     } else if (const auto* rr = std::get_if<txm::RecordReceipt>(&action)) {
         std::optional<journal::GasCost> cost;
         if (auto it = head_costs_.find(rr->attempt); it != head_costs_.end()) cost = it->second;
@@ -935,8 +969,7 @@ asio::awaitable<void> Executor::sign_new(IntentId intent, const rpc::BlockHeader
 }
 
 asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, std::uint64_t nonce,
-                                           const txm::Fees& machine_fees, const std::vector<txm::IntentView>& views,
-                                           const rpc::BlockHeader& head) {
+                                           const std::vector<txm::IntentView>& views, const rpc::BlockHeader& head) {
     auto rec = journal_.intent(intent);
     if (!rec) {
         spdlog::error("executor: intent {}: {}", intent, rec.error().message);
@@ -946,15 +979,27 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
         spdlog::error("executor: intent {}: no payload journaled: cannot re-sign it", intent);
         co_return;
     }
-    txm::Fees fees = machine_fees;
+    txm::Fees fees;
     const txm::AttemptView* current = newest_attempt(views, intent);
+    // Priced by where the attempt it replaces is, per attempt (a private submitter's fallback may
+    // have sent it publicly): in the public mempool the node holds those bytes and takes a
+    // replacement only under its rule; a private one is held by no mempool.
+    const bool current_public = current != nullptr && !submitter_.sent_privately(current->tx_hash);
     auto quote = co_await fetch_fees(pool_, settings_.fees);
-    const bool priv = submitter_.is_private();
-    if (priv) {
-        // No mempool holds the old bytes: no replacement rule, the fee oracle's fresh price.
+    if (current_public) {
+        auto replacement = replacement_at_nonce(*current, quote, settings_.machine.bump);
+        if (!replacement) {
+            alert("fee_cap_reached", intent,
+                  "cannot replace at nonce " + std::to_string(nonce) + ": " + replacement.error());
+            co_return;
+        }
+        fees = *replacement;
+    } else {
+        // Private (no mempool holds the old bytes) or nothing signed at this nonce yet (a
+        // reserved nonce released by a cancel): no replacement rule, the fee oracle's price.
         if (!quote) {
             alert("unpriceable", intent,
-                  "cannot re-sign at nonce " + std::to_string(nonce) + ": " + quote.error().message);
+                  "cannot sign at nonce " + std::to_string(nonce) + ": " + quote.error().message);
             co_return;
         }
         fees = quote->fees;
@@ -965,19 +1010,6 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
             spdlog::info("executor: intent {}: trade {} {} at {}", intent, short_hash(old_hash),
                          withdrawn ? "withdrawn" : "not withdrawable", submitter_.name());
         }
-    } else if (!current) {
-        // Nothing signed at this nonce yet (a reserved nonce released by a cancel): no
-        // replacement rule, the fee oracle's price.
-        if (!quote) {
-            alert("unpriceable", intent,
-                  "cannot sign the cancel at nonce " + std::to_string(nonce) + ": " + quote.error().message);
-            co_return;
-        }
-        fees = quote->fees;
-    } else if (quote) {
-        // The machine's fees are the smallest valid replacement; if the market asks more, pay
-        // the market (still a valid replacement, still under the cap).
-        if (auto r = txm::replacement_fees(current->fees, quote->fees, settings_.machine.bump)) fees = *r;
     }
     const journal::TxPayload payload = rec->payload.value_or(journal::TxPayload{});
     auto sent = co_await sign_and_send(intent, kind, nonce, fees, payload, head);
@@ -987,10 +1019,10 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
     }
     if (kind == AttemptKind::kCancel)
         ++stats_.cancelled;
-    else if (priv)
-        ++stats_.resigned_private;
-    else
+    else if (current_public)
         ++stats_.bumped;
+    else
+        ++stats_.resigned_private;
 }
 
 asio::awaitable<void> Executor::resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,

@@ -13,7 +13,8 @@
 //                 requireCanonical; by number only for nodes that refuse the hash form, probed
 //                 at start), the node's "finalized" block (finality "finalized" only), and for
 //                 every attempt of the intents still in flight (and, for deep reorgs, those that
-//                 ended within reorg_watch_blocks) its receipt and eth_getTransactionByHash.
+//                 ended within reorg_watch_blocks) its receipt, and eth_getTransactionByHash for
+//                 each attempt that went to the public mempool (submitter.sent_privately() false).
 //                 A receipt in a block above the head (the node moved on after the head) is
 //                 ignored until that head arrives, so the nonce count and the receipts describe
 //                 the same block. With nothing to track only the nonce count is read (one call).
@@ -35,7 +36,15 @@
 //                   - nonce gaps below the journal's highest nonce that nothing will fill (an
 //                     intent ended before signing, e.g. in a journal from an older keeper) are
 //                     filled with no-op self-transfers at once, not at the next start.
-//                 Private submitters (submitter.is_private()): the public node never sees a
+//                 Each intent is tracked by its NEWEST attempt, per attempt: one that went to the
+//                 public mempool (every attempt of a public submitter; a private submitter's
+//                 public fallback, submitter.sent_privately(hash) false) follows the rules above
+//                 as the node sees it (bumped after bump_after_blocks, dropped bytes re-sent -
+//                 publicly again - then replaced, an expired trade replaced by a cancel), and
+//                 every replacement of it is priced by the node's replacement rule (both fee
+//                 fields >= +10%, the market's price when higher, under the cap), since the node
+//                 holds the old bytes and refuses anything less as underpriced.
+//                 Attempts held by a private channel: the public node never sees a
 //                 pending private transaction, so "known" comes from submitter.visibility():
 //                 kPending waits for the window (no fee bump while a relay holds it). kExpired,
 //                 kFailed, kCancelled and kUnknown with no receipt: the window passed.
@@ -47,10 +56,14 @@
 //                   - a cancel (or anything while trading is halted) is re-signed as a cancel
 //                     at the same nonce with fresh fees.
 //                 No replacement rule applies (no mempool holds the old bytes): fees are the fee
-//                 oracle's fresh price. After private_alert_after_windows missed windows an
-//                 alert fires (once per intent). A trade whose deadline passes while a relay
-//                 still holds it is withdrawn at the relay, then cancelled at its nonce.
-//                 Nonces never come from the node's "pending" count for private submitters.
+//                 oracle's fresh price. (A re-plan or release always follows a private newest
+//                 attempt: an intent whose newest attempt went public is never awaiting one.)
+//                 After private_alert_after_windows missed windows an alert fires (once per
+//                 intent). A trade whose deadline passes while a relay still holds it is
+//                 withdrawn at the relay, then cancelled at its nonce.
+//                 Nonces never come from the node's "pending" count for private submitters
+//                 (is_private()), also when an attempt went public: every attempt is signed at
+//                 a nonce the journal reserved first, so the journal already counts it.
 // replan(intent, plan, head): the fresh plan for an intent awaiting re-plan.
 //                 Trade: calldata from the new plan (amount, min out from the new oracle
 //                 price, new deadline, price limit) -> eth_call simulation -> eth_estimateGas
@@ -300,9 +313,12 @@ private:
     asio::awaitable<void> apply(const txm::Action& action, const std::vector<txm::IntentView>& views,
                                 const rpc::BlockHeader& head);
     asio::awaitable<void> sign_new(txm::IntentId intent, const rpc::BlockHeader& head);
+    /// A replacement or cancel at `nonce`, priced by where the newest attempt went: public (the
+    /// node holds it) -> the node's replacement rule (>= +10% on both fields, the market when
+    /// higher, under the cap; the state machine's bump is that same floor); private or none ->
+    /// the fee oracle's fresh price (a private trade being cancelled is withdrawn first).
     asio::awaitable<void> sign_again(txm::IntentId intent, txm::AttemptKind kind, std::uint64_t nonce,
-                                     const txm::Fees& machine_fees, const std::vector<txm::IntentView>& views,
-                                     const rpc::BlockHeader& head);
+                                     const std::vector<txm::IntentView>& views, const rpc::BlockHeader& head);
     /// Private submitters: rewrites the state machine's actions for one in-flight intent
     /// (see the file comment); `newest_pending` is the newest attempt's visibility == kPending.
     std::vector<txm::Action> private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,

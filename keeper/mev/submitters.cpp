@@ -379,6 +379,13 @@ asio::awaitable<SubmitResult> FanOutSubmitter::submit_public(const SubmitRequest
 
 asio::awaitable<SubmitResult> FanOutSubmitter::submit(const SubmitRequest& request) {
     nonce_of_[request.tx_hash] = request.nonce;
+    if (went_public(request.tx_hash) && fallback_ != nullptr) {
+        // A re-send (dropped from the mempool, or an unconfirmed send after an error) of bytes
+        // the public mempool has seen: the public way again, as a public attempt is tracked.
+        spdlog::info("mev: tx {} nonce {} went public earlier: re-sent through {}", to_hex(request.tx_hash),
+                     request.nonce, fallback_->name());
+        co_return co_await fallback_->submit(request);
+    }
     const std::uint32_t failures = failed_windows(request.nonce);
     const bool exhausted = settings_.alert_after_failures > 0 && failures >= settings_.alert_after_failures;
     const bool can_fall_back = settings_.public_fallback && fallback_ != nullptr;

@@ -12,7 +12,8 @@
 //   FanOutSubmitter        the same bytes to several of the above at once; accepted if any
 //                          accepts; visibility is the best across them; counts failed windows per
 //                          nonce, raises an alert after N, and falls back to the public mempool
-//                          only when the operator configured it (logged at warn, with the reason).
+//                          only when the operator configured it (logged at warn, with the reason);
+//                          sent_privately(hash) tells the executor which sends went public.
 //
 // What "expired" means to the executor (Visibility::kExpired): the transaction's window passed
 // without inclusion and it can no longer land through this channel. The executor then re-plans
@@ -167,10 +168,17 @@ public:
                     std::shared_ptr<submit::Submitter> fallback = nullptr, AlertSink alert = {});
 
     [[nodiscard]] std::string_view name() const noexcept override { return name_; }
-    /// Always true: the executor tracks every send through visibility() (private windows, failed-window
-    /// counting, the alert). A hash that went out through the public fallback is answered by the
-    /// fallback's own visibility() (the node's eth_getTransactionByHash).
+    /// True: sends go to the private relays; only the operator's public fallback may route one
+    /// publicly, and sent_privately() says which did.
     [[nodiscard]] bool is_private() const noexcept override { return true; }
+    /// False for a hash that went out through the public fallback (!went_public): the executor
+    /// tracks that attempt as a public one (fee bumps under the node's replacement rule, dropped
+    /// bytes re-sent publicly); true for every other hash, tracked through visibility().
+    [[nodiscard]] bool sent_privately(const Hash32& tx_hash) const override { return !went_public(tx_hash); }
+    /// The same bytes to every relay, or to the public fallback once the nonce's private windows
+    /// are exhausted (or no relay is reachable) and the operator enabled it. Bytes that already
+    /// went public (a re-send of a dropped or unconfirmed attempt) go to the fallback again:
+    /// they are in the public mempool's view already, nothing is left to hide.
     [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override;
     [[nodiscard]] asio::awaitable<submit::Visibility> visibility(const Hash32& tx_hash, std::uint64_t head) override;
     [[nodiscard]] asio::awaitable<bool> cancel(const Hash32& tx_hash) override;

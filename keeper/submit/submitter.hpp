@@ -66,6 +66,16 @@ public:
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
     /// True when the transaction never reaches the public mempool through this submitter.
     [[nodiscard]] virtual bool is_private() const noexcept = 0;
+    /// Whether this transaction, sent through this submitter, stayed out of the public mempool.
+    /// A submitter that may route one send publicly (FanOutSubmitter's public fallback) answers
+    /// per hash; the executor tracks each attempt by this answer: a private one through
+    /// visibility() (windows, no fee bump), a public one as the node sees it (bumped when stuck,
+    /// re-sent when dropped, replaced under the node's +10% replacement rule). Wrappers forward
+    /// it. Default: is_private(), the same answer for every send.
+    [[nodiscard]] virtual bool sent_privately(const Hash32& tx_hash) const {
+        (void)tx_hash;
+        return is_private();
+    }
 
     /// Deliver `request`. Idempotent for the same bytes: re-sending after a crash is safe.
     [[nodiscard]] virtual asio::awaitable<SubmitResult> submit(const SubmitRequest& request) = 0;

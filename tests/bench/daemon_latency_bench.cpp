@@ -99,6 +99,7 @@ public:
         : inner_(std::move(inner)), timeline_(timeline) {}
     [[nodiscard]] std::string_view name() const noexcept override { return inner_->name(); }
     [[nodiscard]] bool is_private() const noexcept override { return inner_->is_private(); }
+    [[nodiscard]] bool sent_privately(const Hash32& h) const override { return inner_->sent_privately(h); }
     [[nodiscard]] asio::awaitable<submit::SubmitResult> submit(const submit::SubmitRequest& request) override {
         const auto now = Clock::now();
         {

@@ -12,9 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,7 +85,8 @@ struct PrivateHarness {
 
 }  // namespace
 
-TEST_CASE("private relay: a missed window awaits a re-plan; the fresh plan is signed at the same nonce, alerts, lands once") {
+TEST_CASE(
+    "private relay: a missed window awaits a re-plan, the fresh plan is signed at the same nonce, alerts, lands once") {
     Chain chain;
     constexpr std::uint64_t kWindow = 2;
     daemon::ExecutorSettings settings = executor_settings();
@@ -722,4 +726,293 @@ TEST_CASE("keeper + private relay: killed after the re-planned attempt is journa
 
 TEST_CASE("keeper + private relay: killed after the re-plan is journaled, before signing: the restart re-plans, one trade") {
     crash_during_replan(daemon::CrashPoint::kAfterReplanRevise, 2);
+}
+
+// ---- the public fallback: an attempt that went public is tracked as a public one -----------------
+
+namespace {
+
+/// The executor wired to a FanOutSubmitter over one relay on the local relay, with the public
+/// fallback on (the operator's explicit choice) through the PublicSubmitter on anvil.
+struct FallbackHarness {
+    Chain& chain;
+    LocalRelay relay;
+    asio::io_context io;
+    rpc::EndpointPool pool;
+    journal::Journal journal;
+    std::vector<mev::MevAlert> mev_alerts;
+    mev::FanOutSubmitter submitter;
+    daemon::Executor ex;
+
+    FallbackHarness(Chain& c, std::uint64_t window, std::uint32_t failed_windows_before_public,
+                    daemon::ExecutorSettings settings)
+        : chain(c),
+          relay(PrivateHarness::options(c)),
+          pool(io.get_executor(), 31337, {{"anvil", c.anvil.http_url()}}),
+          journal(Harness::open(c.journal_path)),
+          submitter(relays(io, relay, window), mev::FanOutSubmitter::Settings{failed_windows_before_public, true},
+                    std::make_shared<submit::PublicSubmitter>(pool),
+                    [this](const mev::MevAlert& a) { mev_alerts.push_back(a); }),
+          ex(pool, journal, submitter, keeper_key(), std::move(settings)) {}
+
+    static std::vector<std::unique_ptr<submit::Submitter>> relays(asio::io_context& io, const LocalRelay& relay,
+                                                                  std::uint64_t window) {
+        auto client = std::make_shared<mev::RelayClient>(
+            io.get_executor(), "local", relay.url(),
+            std::make_shared<const SecretKey>(SecretKey::from_bytes(from_hex(kRepKey).value()).value()));
+        std::vector<std::unique_ptr<submit::Submitter>> out;
+        out.push_back(std::make_unique<mev::PrivateRelaySubmitter>(
+            client, mev::PrivateRelaySubmitter::Settings{window, {}, relay.status_url()}));
+        return out;
+    }
+};
+
+/// The keeper's transactions in anvil's pool (txpool_content, pending), by nonce: their hashes.
+std::map<std::uint64_t, std::string> keeper_pool(const Chain& chain) {
+    const auto reply = nlohmann::json::parse(chain.rpc("txpool_content"));
+    std::map<std::uint64_t, std::string> out;
+    const auto& pending = reply.at("result").at("pending");
+    auto lower = [](std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return text;
+    };
+    for (auto it = pending.begin(); it != pending.end(); ++it) {
+        if (lower(it.key()) != lower(kKeeperAddress)) continue;
+        for (auto tx = it.value().begin(); tx != it.value().end(); ++tx)
+            out[std::stoull(tx.key())] = tx.value().at("hash").get<std::string>();
+    }
+    return out;
+}
+
+bool at_least_ten_percent_above(const U256& next, const U256& previous) {
+    return next * 100 >= previous * 110;
+}
+
+/// Plays the executor's part up to the fallback: a trade sent privately at nonce 0, then
+/// `failed_windows` windows pass without inclusion (the relay never includes: blocks come from
+/// anvil_mine), each re-planned at nonce 0; the last re-plan goes to the public mempool. Checks
+/// the alerts and where each attempt went; returns the intent, its attempts' hashes in order
+/// (the last one public) and the head it went public at.
+struct WentPublic {
+    txm::IntentId intent{0};
+    std::vector<Hash32> hashes;
+    rpc::BlockHeader head;
+};
+
+asio::awaitable<WentPublic> go_public(FallbackHarness& h, std::uint64_t window, std::uint32_t failed_windows) {
+    WentPublic out;
+    auto started = co_await h.pool.start();
+    REQUIRE(started);
+    h.chain.automine(false);
+    h.chain.next_base_fee(kGwei);
+    h.chain.mine();
+    auto head = co_await latest(h.pool);
+    auto s = co_await h.ex.start(head);
+    REQUIRE(s);
+    const daemon::ExecuteResult r =
+        co_await h.ex.execute(buy_plan("fallback", head.timestamp + 3000), h.chain.vault, head);
+    INFO(r.detail);
+    REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);
+    REQUIRE(r.nonce == std::optional<std::uint64_t>(0));
+    out.intent = *r.intent;
+    out.hashes.push_back(*r.tx_hash);
+    CHECK(h.submitter.sent_privately(out.hashes[0]));
+    CHECK(h.relay.held() == 1);
+    for (std::uint32_t w = 1; w <= failed_windows; ++w) {
+        for (std::uint64_t i = 0; i < window + 2 && h.ex.awaiting_replan().empty(); ++i) {
+            h.chain.mine();
+            head = co_await latest(h.pool);
+            co_await h.ex.on_head(head);
+        }
+        REQUIRE(h.ex.awaiting_replan().size() == 1);
+        const daemon::ReplanResult rr = co_await h.ex.replan(
+            out.intent, buy_plan("fallback-replan-" + std::to_string(w), head.timestamp + 3000), head);
+        INFO(rr.detail);
+        REQUIRE(rr.outcome == daemon::ReplanOutcome::kResigned);
+        REQUIRE(rr.tx_hash);
+        CHECK(rr.nonce == 0);
+        out.hashes.push_back(*rr.tx_hash);
+    }
+    // The fan-out alerted once and went public; the executor alerted its missed windows.
+    REQUIRE(h.mev_alerts.size() == 1);
+    CHECK(h.mev_alerts[0].nonce == 0);
+    CHECK(h.mev_alerts[0].failed_windows == failed_windows);
+    CHECK(h.mev_alerts[0].falling_back_to_public);
+    CHECK(has_alert(h.ex, "private_window_missed"));
+    CHECK_FALSE(h.submitter.sent_privately(out.hashes.back()));
+    for (std::size_t i = 0; i + 1 < out.hashes.size(); ++i) CHECK(h.submitter.sent_privately(out.hashes[i]));
+    CHECK(keeper_pool(h.chain) == std::map<std::uint64_t, std::string>{{0, to_hex(out.hashes.back().view())}});
+    CHECK(h.ex.stats().bumped == 0);
+    out.head = head;
+    co_return out;
+}
+
+/// After the run: the intent final with `hashes.back()` mined once at nonce 0, nothing else.
+void check_landed_once(FallbackHarness& h, txm::IntentId id, const std::vector<Hash32>& hashes) {
+    const auto view = ok(h.journal.intent_view(id));
+    CHECK(view.state == IntentState::kFinal);
+    REQUIRE(view.attempts.size() == hashes.size());
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        CHECK(view.attempts[i].nonce == 0);
+        CHECK(view.attempts[i].tx_hash == hashes[i]);
+    }
+    CHECK(view.attempts.back().state == txm::AttemptState::kFinal);
+    CHECK(h.chain.keeper_nonce() == 1);
+    CHECK(rebalanced_count(h.chain) == 1);
+    const auto mined =
+        nlohmann::json::parse(h.chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hashes.back().view()) + "\"]"));
+    CHECK(mined.at("result").at("blockNumber").is_string());
+    CHECK(mined.at("result").at("maxFeePerGas").get<std::string>() ==
+          to_quantity(view.attempts.back().fees.max_fee_per_gas));
+    CHECK(mined.at("result").at("maxPriorityFeePerGas").get<std::string>() ==
+          to_quantity(view.attempts.back().fees.max_priority_fee_per_gas));
+    for (std::size_t i = 0; i + 1 < hashes.size(); ++i)
+        CHECK(h.chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(hashes[i].view()) + "\"]")
+                  .find("\"result\":null") != std::string::npos);
+    CHECK(keeper_pool(h.chain).empty());
+    CHECK(ok(h.journal.highest_nonce(31337, h.ex.sender())) == std::optional<std::uint64_t>(0));
+    const auto counts = ok(h.journal.count_by_state(31337, h.ex.sender()));
+    std::uint64_t intents = 0;
+    for (auto c : counts) intents += c;
+    CHECK(intents == 1);
+    CHECK_FALSE(has_alert(h.ex, "fee_cap_reached"));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "private relay + public fallback: a base-fee spike above the public attempt's max fee: re-sent, then replaced "
+    "under the replacement rule, lands once") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = 2;
+    constexpr std::uint32_t kFailedWindows = 2;  // then the fan-out falls back to the public mempool
+    daemon::ExecutorSettings settings = executor_settings();
+    settings.private_alert_after_windows = kFailedWindows;
+    REQUIRE(daemon::validate(settings));
+    FallbackHarness h(chain, kWindow, kFailedWindows, settings);
+    REQUIRE(h.submitter.may_go_public());
+    auto& ex = h.ex;
+
+    WentPublic went;
+    run(h.io, [&]() -> asio::awaitable<void> {
+        went = co_await go_public(h, kWindow, kFailedWindows);
+        const txm::Fees public_fees = ok(h.journal.intent_view(went.intent)).attempts.back().fees;
+
+        // The base fee spikes above the public attempt's max fee and stays there. (anvil evicts
+        // a transaction priced below the base fee; geth would keep it, stuck.) Tracked as public:
+        // the dropped bytes are re-sent (refused under the spike), then, past bump_after_blocks,
+        // replaced at nonce 0 with both fees raised; never waited on as a private window or
+        // re-planned.
+        const U256 spike = public_fees.max_fee_per_gas * 2;
+        REQUIRE(spike * 2 < settings.fees.fee_cap);  // the market's price of a replacement stays under the cap
+        for (std::uint64_t i = 0; i < settings.machine.bump_after_blocks && ex.stats().bumped == 0; ++i) {
+            chain.next_base_fee(spike);
+            chain.mine();
+            const auto head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+            CHECK(chain.keeper_nonce() == 0);  // not mined under the spike
+            CHECK(ex.awaiting_replan().empty());
+        }
+        CHECK(ex.stats().bumped == 1);
+        CHECK(ex.stats().rebroadcast >= 1);  // the dropped bytes, re-sent the public way first
+        CHECK(has_alert(ex, "dropped"));
+        CHECK(ex.stats().resigned_private == kFailedWindows);
+        CHECK(ex.stats().replanned == kFailedWindows);
+        const auto view = ok(h.journal.intent_view(went.intent));
+        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
+        const txm::AttemptView& replacement = view.attempts.back();
+        went.hashes.push_back(replacement.tx_hash);
+        CHECK(replacement.nonce == 0);
+        CHECK(replacement.kind == txm::AttemptKind::kIntent);
+        // The replacement rule: both fee fields at least 10% above the public attempt (a fresh
+        // quote alone would keep the tip: empty blocks price it at the floor).
+        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
+        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
+                                         public_fees.max_priority_fee_per_gas));
+        CHECK(replacement.fees.max_fee_per_gas > spike);  // includable under the spike (the market's price)
+        CHECK(replacement.fees.max_fee_per_gas <= settings.fees.fee_cap);
+        // It went public too (the nonce's private windows are spent), and the node took it.
+        CHECK_FALSE(h.submitter.sent_privately(replacement.tx_hash));
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(replacement.tx_hash.view())}});
+        CHECK(h.mev_alerts.size() == 1);  // alerted once per nonce
+
+        // Still under the spike, the replacement is mined; the executor follows it to final.
+        for (std::uint64_t i = 0; i < settings.machine.confirmations + 1; ++i) {
+            chain.next_base_fee(spike);
+            chain.mine();
+            const auto head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+        }
+    }());
+    check_landed_once(h, went.intent, went.hashes);
+}
+
+TEST_CASE(
+    "private relay + public fallback: the public attempt held by the node but not mined is bumped, the node takes the "
+    "replacement, lands once") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = 2;
+    constexpr std::uint32_t kFailedWindows = 2;
+    daemon::ExecutorSettings settings = executor_settings();
+    settings.private_alert_after_windows = kFailedWindows;
+    FallbackHarness h(chain, kWindow, kFailedWindows, settings);
+    auto& ex = h.ex;
+
+    WentPublic went;
+    run(h.io, [&]() -> asio::awaitable<void> {
+        went = co_await go_public(h, kWindow, kFailedWindows);
+        const auto before = ok(h.journal.intent_view(went.intent));
+        const txm::Fees public_fees = before.attempts.back().fees;
+        const std::uint64_t gas_limit = before.attempts.back().gas_limit;
+
+        // Blocks the public attempt does not fit in (a block gas limit below its gas limit):
+        // anvil keeps it pending and known (as geth keeps one under a risen base fee), unmined.
+        const auto latest_block =
+            nlohmann::json::parse(chain.rpc("eth_getBlockByNumber", R"(["latest", false])")).at("result");
+        const std::string normal_limit = latest_block.at("gasLimit").get<std::string>();
+        REQUIRE(gas_limit > 100'000);
+        chain.rpc("evm_setBlockGasLimit", R"(["0x186a0"])");  // 100,000
+        std::uint64_t waited = 0;
+        for (; waited + 1 < settings.machine.bump_after_blocks; ++waited) {
+            chain.mine();
+            const auto head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+            // Known and within the bump delay: waited on, not re-sent, not re-planned.
+            CHECK(ex.stats().bumped == 0);
+            CHECK(ex.awaiting_replan().empty());
+            CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(went.hashes.back().view())}});
+        }
+        const std::uint64_t rebroadcast_before = ex.stats().rebroadcast;
+        chain.mine();
+        chain.rpc("evm_setBlockGasLimit", "[\"" + normal_limit + "\"]");  // the replacement must be admissible
+        const auto head = co_await latest(h.pool);
+        REQUIRE(head.number - went.head.number >= settings.machine.bump_after_blocks);
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(went.hashes.back().view())}});
+        co_await ex.on_head(head);
+
+        // Stuck bump_after_blocks blocks: replaced at nonce 0 under the replacement rule.
+        CHECK(ex.stats().bumped == 1);
+        CHECK(ex.stats().rebroadcast == rebroadcast_before);  // known to the node: nothing to re-send
+        CHECK_FALSE(has_alert(ex, "dropped"));
+        const auto view = ok(h.journal.intent_view(went.intent));
+        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
+        const txm::AttemptView& replacement = view.attempts.back();
+        went.hashes.push_back(replacement.tx_hash);
+        CHECK(replacement.nonce == 0);
+        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
+        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
+                                         public_fees.max_priority_fee_per_gas));
+        CHECK_FALSE(h.submitter.sent_privately(replacement.tx_hash));
+        // The node replaced the attempt it held with it ("replacement transaction underpriced"
+        // otherwise, and the old one would still be there).
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(replacement.tx_hash.view())}});
+
+        for (std::uint64_t i = 0; i < settings.machine.confirmations + 1; ++i) {
+            chain.mine();
+            const auto next = co_await latest(h.pool);
+            co_await ex.on_head(next);
+        }
+    }());
+    check_landed_once(h, went.intent, went.hashes);
 }

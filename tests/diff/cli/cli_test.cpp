@@ -104,7 +104,7 @@ TEST_CASE("bad input is one line on stderr naming the argument, exit code 1") {
     }
 }
 
-TEST_CASE("backtest writes a table, CSV and a self-contained HTML report; bad scenarios name the key") {
+TEST_CASE("backtest writes a table, CSV and a self-contained HTML report, bad scenarios name the key") {
     const TempDir dir;
     const auto csv = dir.path() / "out.csv";
     const auto html = dir.path() / "out.html";

@@ -12,7 +12,7 @@ using namespace keeper::test;
 using daemon::ExecuteOutcome;
 using txm::IntentState;
 
-TEST_CASE("execute: simulated, signed, mined, final after the confirmation depth; the same decision twice is one trade") {
+TEST_CASE("execute: simulated, signed, mined, final after the confirmation depth, the same decision twice is one trade") {
     Chain chain;
     Harness h(chain);
     auto ex = h.executor();
@@ -294,7 +294,7 @@ void check_released_by_cancel(Chain& chain, journal::Journal& j, const std::stri
 
 }  // namespace
 
-TEST_CASE("crash after the nonce is reserved, before the attempt is journaled; restart past the deadline: a cancel "
+TEST_CASE("crash after the nonce is reserved, before the attempt is journaled, restart past the deadline: a cancel "
           "consumes the nonce, no gap") {
     Chain chain;
     const int status = crash_child(chain, daemon::CrashPoint::kAfterReserveNonce, "crash-reserved");
@@ -332,7 +332,7 @@ TEST_CASE("crash after the nonce is reserved, before the attempt is journaled; r
     CHECK(chain.last_rebalance_at() > 0);  // the later hedge traded; the crashed one never did
 }
 
-TEST_CASE("at runtime: the journal fails after the nonce is reserved; past the deadline a cancel consumes the nonce") {
+TEST_CASE("at runtime: the journal fails after the nonce is reserved, past the deadline a cancel consumes the nonce") {
     Chain chain;
     Harness h(chain);
     auto ex = h.executor();
@@ -412,7 +412,7 @@ TEST_CASE("at runtime: a gap left by an intent that ended unsigned is filled at 
 
 // ---- per-head reads pinned to the head; realized gas cost ----------------------------------------
 
-TEST_CASE("per-head reads are pinned to the head: a receipt above the head waits for it; an unknown head changes nothing") {
+TEST_CASE("per-head reads are pinned to the head: a receipt above the head waits for it, an unknown head changes nothing") {
     Chain chain;
     Harness h(chain);
     auto ex = h.executor();

@@ -95,7 +95,7 @@ TEST_CASE("anvil_dropTransaction: the same bytes are re-broadcast and mined once
     CHECK(chain.keeper_nonce() == 1);
 }
 
-TEST_CASE("the keeper's key used elsewhere: a stolen nonce fails the intent; the chain ahead is fast-forwarded") {
+TEST_CASE("the keeper's key used elsewhere: a stolen nonce fails the intent, the chain ahead is fast-forwarded") {
     Chain chain;
     Harness h(chain);
     auto ex = h.executor();

@@ -63,7 +63,7 @@ TEST_CASE("a forge JSON ABI: every entry kind") {
     CHECK(abi.event("Note").value()->anonymous);
 }
 
-TEST_CASE("lookups by name, signature, selector and topic; overloads") {
+TEST_CASE("lookups by name, signature, selector and topic, overloads") {
     const Abi abi = load();
     CHECK(abi.function("deposit").error().code == AbiErrc::kAmbiguous);
     CHECK(abi.overloads("deposit").size() == 2);
@@ -94,7 +94,7 @@ TEST_CASE("a forge artifact object is accepted through its abi field") {
     CHECK(abi->functions().size() == 1);
 }
 
-TEST_CASE("entries without type are functions; pre-0.5 constant/payable flags") {
+TEST_CASE("entries without type are functions, pre-0.5 constant/payable flags") {
     const auto abi =
         Abi::from_json(R"([{"name":"totalSupply","inputs":[],"outputs":[{"name":"","type":"uint256"}],"constant":true},
                                         {"name":"buy","inputs":[],"outputs":[],"payable":true}])");

@@ -107,7 +107,7 @@ TEST_CASE("an ERC-20 Transfer log") {
     CHECK(log->fields == *fields);
 }
 
-TEST_CASE("indexed dynamic values are returned as their hash; anonymous events") {
+TEST_CASE("indexed dynamic values are returned as their hash, anonymous events") {
     const auto ev =
         parse_event("Named(string indexed name, uint256[] indexed ids, int8 indexed delta, bytes data)").value();
     const Hash32 name_hash = keccak256("alice");

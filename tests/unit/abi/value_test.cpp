@@ -93,7 +93,7 @@ TEST_CASE("strings: raw at top level, quoted or bare inside brackets") {
     CHECK(parse_error_code("string[]", R"(["abc])") == AbiErrc::kInvalidValue);
 }
 
-TEST_CASE("arrays and tuples nest; element counts are checked") {
+TEST_CASE("arrays and tuples nest, element counts are checked") {
     CHECK(parse("uint8[]", "[]") == array({}));
     CHECK(parse("uint8[]", "[ 1 , 2 ]") == array({u(1), u(2)}));
     CHECK(parse("uint8[]", "[1,2,]") == array({u(1), u(2)}));

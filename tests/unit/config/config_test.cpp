@@ -692,7 +692,7 @@ struct ScratchFile {
 const std::string kPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 }  // namespace
 
-TEST_CASE("rpc.tls.ca_file: applies to the https:// and wss:// transports; absent means the system store") {
+TEST_CASE("rpc.tls.ca_file: applies to the https:// and wss:// transports, absent means the system store") {
     const auto plain = parse(minimal());
     REQUIRE(plain);
     CHECK(plain->rpc.settings.http.tls.ca_file.empty());

@@ -53,7 +53,7 @@ TEST_CASE("fees: next base fee from the last entry, tip = median reward of non-e
     CHECK_FALSE(q->capped);
 }
 
-TEST_CASE("fees: the tip is clamped to [min, max]; an even count takes the rounded-up mean") {
+TEST_CASE("fees: the tip is clamped to [min, max], an even count takes the rounded-up mean") {
     FeeSettings s = settings();
     s.priority_fee_max = kGwei + kGwei / 2;  // 1.5 gwei
     auto q = compute_fees(history(kBusy), s);

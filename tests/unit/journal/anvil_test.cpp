@@ -233,7 +233,7 @@ TEST_CASE("anvil accepts the bumped replacement, refuses less, and mines only th
     CHECK(std::get<txm::MarkFinal>(actions[1]) == txm::MarkFinal{intent, a2, IntentState::kFinal});
 }
 
-TEST_CASE("a dropped transaction is re-sent with identical bytes; a key used elsewhere is detected") {
+TEST_CASE("a dropped transaction is re-sent with identical bytes, a key used elsewhere is detected") {
     AnvilProcess node(anvil_options());
     call(node, "evm_setAutomine", "[false]");
     TempDir dir;

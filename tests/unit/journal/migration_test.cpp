@@ -151,7 +151,7 @@ TEST_CASE("a nonce gap left by an intent that ended unsigned gets a self-transfe
     CHECK(ok(j.create_gap_filler(kChainId, kSender, 0, 1'700'000'200)).id == filler.id);
 }
 
-TEST_CASE("a re-planned intent keeps its id, key and nonce; the superseded decision is archived") {
+TEST_CASE("a re-planned intent keeps its id, key and nonce, the superseded decision is archived") {
     TempDir dir;
     const std::string path = dir.file("journal.db");
     Journal j = open_journal(path);

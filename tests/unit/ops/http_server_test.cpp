@@ -132,7 +132,7 @@ TEST_CASE("http: /metrics serves the registry in the text format") {
     CHECK(fx.get("/metrics?x=1").result_int() == 200);
 }
 
-TEST_CASE("http: /health reports status, head and reasons; 503 when halted or stale") {
+TEST_CASE("http: /health reports status, head and reasons, 503 when halted or stale") {
     Fixture fx;
     {
         // No head yet: degraded and 503.
@@ -210,7 +210,7 @@ TEST_CASE("http: /health is 503 when no head arrived for too long, whatever the 
     CHECK(fx.get("/health").result_int() == 200);
 }
 
-TEST_CASE("http: /health lists the newest alerts with kind, intent, nonce, detail and time; detail redacted") {
+TEST_CASE("http: /health lists the newest alerts with kind, intent, nonce, detail and time, detail redacted") {
     Fixture fx;
     Health h = make_health(HealthStatus::kOk, 9, 1.0, std::nullopt, {}, true);
     h.head_received_s = 0.25;

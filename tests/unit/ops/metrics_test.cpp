@@ -111,7 +111,7 @@ TEST_CASE("metrics: registration is idempotent and misuse is refused") {
     CHECK_THROWS_AS(r.histogram("h4", "H.", {1, 3}), std::logic_error);
 }
 
-TEST_CASE("metrics: callback gauges are computed at render time; no value leaves the series out") {
+TEST_CASE("metrics: callback gauges are computed at render time, no value leaves the series out") {
     Registry r;
     // A clock the test moves: the gauge follows it without anyone setting it.
     double now = 100.0;
@@ -147,7 +147,8 @@ TEST_CASE("metrics: callback gauges are computed at render time; no value leaves
     // reset(): the owner of the captured state is gone; the registry renders no value.
     age.get().reset();
     CHECK_FALSE(age.get().value());
-    CHECK(r.render().find("keeper_last_event_age_seconds ") == std::string::npos);
+    // (A sample starts a line; "# HELP keeper_last_event_age_seconds ..." stays.)
+    CHECK(r.render().find("\nkeeper_last_event_age_seconds ") == std::string::npos);
 
     // One name, one kind: a plain gauge and a callback gauge cannot share it; re-registration
     // with the same definition returns the same family.

@@ -63,7 +63,7 @@ ChildResult run_child(F body) {
 
 }  // namespace
 
-TEST_CASE("signals: SIGTERM calls on_stop once on the loop; a second signal exits at once") {
+TEST_CASE("signals: SIGTERM calls on_stop once on the loop, a second signal exits at once") {
     {
         // Scoped: Asio's signal bookkeeping is process-wide; nothing of it may be live at the fork below.
         boost::asio::io_context ioc;

@@ -297,7 +297,7 @@ TEST_CASE("a missing or empty CA file fails before any connection, naming the fi
         [&] { ws.close(); });
 }
 
-TEST_CASE("wss:// shutdown(): prompt with a live peer or one that drops the connection; a silent peer is cut at close_timeout") {
+TEST_CASE("wss:// shutdown(): prompt with a live peer or one that drops the connection, a silent peer is cut at close_timeout") {
     AnvilProcess node(anvil_options());
     const auto pki = make_test_pki({"localhost"});
     TempDir dir;

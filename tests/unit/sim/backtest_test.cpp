@@ -124,7 +124,7 @@ TEST_CASE("costs are charged and split into fee, impact and gas", "[backtest][co
     CHECK(run_backtest(sc).value().results[0].mean_impact > 0.0);
 }
 
-TEST_CASE("every policy runs; bands trade less than a tight timer", "[backtest][policies]") {
+TEST_CASE("every policy runs, bands trade less than a tight timer", "[backtest][policies]") {
     Scenario sc = hull(400);
     sc.costs = {0.0005, 200.0, 0.5, 150000.0, 20.0, false, 49.0};
     sc.policies = {

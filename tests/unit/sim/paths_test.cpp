@@ -118,7 +118,7 @@ TEST_CASE("GBM: log-return mean (mu - sigma^2/2) T and variance sigma^2 T", "[pa
     CHECK(std::abs(m.mean_ratio - std::exp(0.05)) < 4 * std::sqrt((std::exp(var) - 1) * std::exp(0.1) / n));
 }
 
-TEST_CASE("Merton: compensated drift keeps E[S_T] = S_0 e^{mu T}; jumps add variance", "[paths]") {
+TEST_CASE("Merton: compensated drift keeps E[S_T] = S_0 e^{mu T}, jumps add variance", "[paths]") {
     const Merton m{0.05, 0.3, 3.0, -0.05, 0.1};
     const PathSpec spec{100.0, 1.0, 100, m};
     const int n = 40000;

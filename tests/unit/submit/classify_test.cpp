@@ -16,7 +16,7 @@ TEST_CASE("node answers for bytes it already holds are 'already known'") {
     CHECK(classify_send_error("ALREADY KNOWN") == SendErrorClass::kAlreadyKnown);
 }
 
-TEST_CASE("consumed nonces are 'nonce too low'; everything else is a refusal") {
+TEST_CASE("consumed nonces are 'nonce too low', everything else is a refusal") {
     CHECK(classify_send_error("nonce too low") == SendErrorClass::kNonceTooLow);
     CHECK(classify_send_error("nonce too low: next nonce 5, tx nonce 3") == SendErrorClass::kNonceTooLow);
     CHECK(classify_send_error("OldNonce") == SendErrorClass::kNonceTooLow);

@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "forwarder.hpp"
 #include "harness.hpp"
 #include "keeper/core/hex.hpp"
 #include "keeper/rpc/eth.hpp"
@@ -143,6 +144,53 @@ TEST_CASE("websocket reconnects after the endpoint restarts and reports a replac
         check_linked(after);
         CHECK(f.heads->stats().ws_heads >= 1);
     }());
+}
+
+TEST_CASE("a block mined while the websocket subscribes is read once subscribed, not at the next block or poll") {
+    // The websocket goes through a forwarder that holds every response chunk back 300 ms, so
+    // connecting, checking the chain id and subscribing take about a second; HTTP is direct.
+    // Polling runs once at start (then every 30 s): the block mined meanwhile is announced by
+    // no notification and found by no poll in time; only the read that follows the
+    // subscription delivers it.
+    AnvilProcess node(anvil_options());
+    keeper::test::TcpForwarder slow_ws(node.port());
+    slow_ws.set_response_delay(std::chrono::milliseconds(300));
+    asio::io_context io;
+    RpcSettings settings = fast_settings();
+    settings.heads.poll_interval = std::chrono::milliseconds(30'000);
+    settings.ws.connect_timeout = std::chrono::milliseconds(5000);
+    settings.ws.request_timeout = std::chrono::milliseconds(5000);
+    EndpointPool pool(io.get_executor(), kAnvilChainId, std::vector<EndpointConfig>{{"local", node.http_url()}},
+                      settings);
+    HeadStream heads(io.get_executor(), pool, "ws://127.0.0.1:" + std::to_string(slow_ws.port()), "slow-ws",
+                     settings.heads, settings.ws);
+    run_test(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto started = co_await pool.start();
+            REQUIRE(started);
+            asio::co_spawn(io, heads.run(), asio::detached);
+            const HeadEvent first = co_await next_event(heads);  // the first poll: block 0
+            CHECK(first.header.number == 0);
+            CHECK(first.source == HeadSource::kPoll);
+            CHECK(heads.stats().ws_connects == 0);  // still subscribing
+            mine(node);
+            const auto mined_at = std::chrono::steady_clock::now();
+            const HeadEvent second = co_await next_event(heads);
+            const auto waited = std::chrono::steady_clock::now() - mined_at;
+            CHECK(second.header.number == 1);
+            CHECK(second.header.parent_hash == first.header.hash);
+            CHECK(second.source == HeadSource::kPoll);  // the read after subscribing, not a notification
+            CHECK(heads.stats().ws_connects == 1);
+            CHECK(heads.stats().ws_heads == 0);
+            CHECK(heads.stats().polled_heads == 2);
+            CHECK(waited < std::chrono::seconds(10));  // the next poll was 30 s away
+        }(),
+        [&] {
+            heads.stop();
+            pool.stop();
+        },
+        std::chrono::milliseconds(20'000));
 }
 
 TEST_CASE("polling fallback when the websocket endpoint is unreachable") {

@@ -12,6 +12,7 @@
 // round-trips to a few ulp.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -99,8 +100,12 @@ inline constexpr double kErfcxPiecewiseMaxArg = 11.25;
 /// exp(-a^2 / 2) with a^2 split exactly so that the rounding of a^2 does not cost relative
 /// precision in the tails: a = hi + lo with hi the top 26 significant bits of a (its low 27
 /// mantissa bits cleared: one AND, where Dekker's split takes three dependent operations), so
-/// hi^2 is exact and lo = a - hi too.
+/// hi^2 is exact and lo = a - hi too. |a| is capped at 40 first: e^{-800} is already 0 in
+/// double, and above about 1e50 the correction polynomial in lo overflows (inf times the 0 of
+/// the exponential gave NaN: d1 = 3.6e99 for an option priced at a volatility of 1e-100).
 [[nodiscard, gnu::always_inline]] inline double exp_minus_half_square(double a) noexcept {
+    constexpr double kBeyondUnderflow = 40.0;
+    a = std::min(a < 0.0 ? -a : a, kBeyondUnderflow);  // NaN stays NaN
     const double hi = std::bit_cast<double>(std::bit_cast<std::uint64_t>(a) & 0xfffffffff8000000u);
     const double lo = a - hi;
     const double d = -0.5 * lo * (2.0 * hi + lo);  // the part of -a^2/2 not in -hi^2/2

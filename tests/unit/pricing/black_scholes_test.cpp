@@ -157,6 +157,44 @@ TEST_CASE("expiry and zero volatility give the discounted forward intrinsic valu
     CHECK(g.delta == Approx(-1.0).epsilon(1e-12));
 }
 
+TEST_CASE("tiny positive volatilities give finite values at the zero-vol limit", "[bs]") {
+    // sigma sqrt(T) > 0 but d1 ~ ln(F/K)/s far beyond the double range of e^{-d^2/2}: every entry
+    // point returns the discounted forward intrinsic value and a step delta, never NaN (a vol of
+    // 1e-100 once gave NaN through the correction polynomial of the split d^2).
+    for (const double vol : {1e-20, 1e-60, 1e-100, 1e-140, 1e-151}) {
+        for (const auto type : {OptionType::kCall, OptionType::kPut}) {
+            for (const double strike : {2700.0, 3300.0}) {
+                const OptionSpec o{type, 3000.0, strike, 30.0 / 365.0, vol, 0.04, 0.01};
+                INFO("vol " << vol << (type == OptionType::kCall ? " call" : " put") << " strike " << strike);
+                const double forward = 3000.0 * std::exp(0.01 * o.time);
+                const double w = type == OptionType::kCall ? 1.0 : -1.0;
+                const bool in_the_money = w * (forward - strike) > 0.0;
+                const double intrinsic = in_the_money ? w * (forward - strike) * std::exp(-0.04 * o.time) : 0.0;
+                const double delta = in_the_money ? w * std::exp((0.01 - 0.04) * o.time) : 0.0;
+                const Greeks checked = bs_greeks(o).value();
+                const Greeks fast = bs_greeks_unchecked(o);
+                const CoreGreeks core = bs_core_greeks_unchecked(o);
+                std::vector<OptionSpec> book(5, o);
+                std::vector<Greeks> batch(book.size());
+                bs_greeks_batch(book, batch);
+                for (const Greeks& g : {checked, fast, batch[4]}) {
+                    CHECK(g.price == Approx(intrinsic).epsilon(1e-14).margin(1e-9));
+                    CHECK(g.delta == Approx(delta).epsilon(1e-14));
+                    CHECK(g.gamma == 0.0);
+                    CHECK(g.vega == 0.0);
+                    CHECK(std::isfinite(g.theta));
+                    CHECK(std::isfinite(g.rho));
+                    CHECK(g.vanna == 0.0);
+                    CHECK(g.volga == 0.0);
+                }
+                CHECK(core.price == Approx(intrinsic).epsilon(1e-14).margin(1e-9));
+                CHECK(core.delta == Approx(delta).epsilon(1e-14));
+                CHECK(core.gamma == 0.0);
+            }
+        }
+    }
+}
+
 TEST_CASE("invalid inputs are errors, not NaNs", "[bs]") {
     const OptionSpec good{OptionType::kCall, 100.0, 100.0, 1.0, 0.2, 0.01, 0.0};
     auto bad = good;

@@ -74,6 +74,18 @@ TEST_CASE("norm_cdf keeps relative precision deep in the lower tail", "[normal]"
     CHECK(rel(norm_pdf(1.5), 0.12951759566589174) < 2e-15);
 }
 
+TEST_CASE("norm_pdf and norm_cdf far out: 0 and 1, never NaN", "[normal]") {
+    for (const double z : {40.0, 1e10, 1e50, 1e100, 1e300, std::numeric_limits<double>::max()}) {
+        INFO("z " << z);
+        CHECK(norm_pdf(z) == 0.0);
+        CHECK(norm_pdf(-z) == 0.0);
+        CHECK(norm_cdf(z) == 1.0);
+        CHECK(norm_cdf(-z) == 0.0);
+    }
+    CHECK(std::isnan(norm_cdf(std::numeric_limits<double>::quiet_NaN())));
+    CHECK(std::isnan(norm_pdf(std::numeric_limits<double>::quiet_NaN())));
+}
+
 TEST_CASE("inverse_norm_cdf matches reference quantiles and round-trips", "[normal]") {
     CHECK(rel(inverse_norm_cdf(1e-300), -37.047096299361199237) < 4e-15);
     CHECK(rel(inverse_norm_cdf(1e-20), -9.2623400897984075737) < 4e-15);

@@ -110,13 +110,6 @@ CoreGreeks core_of(const Greeks& g) noexcept {
 // The single-option entry points: each is an ifunc, bound once by the dynamic linker to the
 // AVX2+FMA build (black_scholes_avx2.cpp) or the baseline build (below) as the CPU allows, so the
 // caller's call lands directly in the kernel, which reads the OptionSpec in place.
-Greeks greeks_one_baseline(const OptionSpec& o) noexcept {
-    return detail::greeks_one<Greeks>(o);
-}
-
-CoreGreeks core_greeks_one_baseline(const OptionSpec& o) noexcept {
-    return detail::greeks_one<CoreGreeks>(o);
-}
 
 using GreeksOne = Greeks (*)(const OptionSpec&) noexcept;
 using CoreGreeksOne = CoreGreeks (*)(const OptionSpec&) noexcept;
@@ -132,6 +125,16 @@ __attribute__((no_sanitize("address", "undefined"))) bool cpu_has_avx2_fma() noe
 
 }  // namespace
 
+namespace detail {
+Greeks greeks_one_baseline(const OptionSpec& o) noexcept {
+    return greeks_one<Greeks>(o);
+}
+
+CoreGreeks core_greeks_one_baseline(const OptionSpec& o) noexcept {
+    return greeks_one<CoreGreeks>(o);
+}
+}  // namespace detail
+
 // The resolvers (C linkage: the ifunc attribute names them by their symbol). They run while the
 // dynamic linker relocates the program, before any sanitizer runtime is initialised: no
 // instrumentation.
@@ -141,14 +144,14 @@ keeper_pricing_resolve_greeks_one() noexcept {
 #if defined(KEEPER_PRICING_HAVE_AVX2)
     if (cpu_has_avx2_fma()) return &detail::greeks_one_avx2;
 #endif
-    return &greeks_one_baseline;
+    return &detail::greeks_one_baseline;
 }
 [[gnu::used]] __attribute__((no_sanitize("address", "undefined"))) static CoreGreeksOne
 keeper_pricing_resolve_core_greeks_one() noexcept {
 #if defined(KEEPER_PRICING_HAVE_AVX2)
     if (cpu_has_avx2_fma()) return &detail::core_greeks_one_avx2;
 #endif
-    return &core_greeks_one_baseline;
+    return &detail::core_greeks_one_baseline;
 }
 }
 

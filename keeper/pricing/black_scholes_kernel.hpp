@@ -54,6 +54,10 @@ struct CoreOutColumns {
 void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n) noexcept;
 void kernel_block_core_avx2(const InColumns& in, const CoreOutColumns& out, std::size_t n) noexcept;
 Greeks greeks_one_avx2(const OptionSpec& o) noexcept;
+/// The same entry points compiled for baseline x86-64 (black_scholes.cpp): what the ifuncs bind
+/// on a CPU without AVX2+FMA. Declared here so that tests compare the two builds on any CPU.
+Greeks greeks_one_baseline(const OptionSpec& o) noexcept;
+CoreGreeks core_greeks_one_baseline(const OptionSpec& o) noexcept;
 CoreGreeks core_greeks_one_avx2(const OptionSpec& o) noexcept;
 /// A whole book: out[i] = the kernel's Greeks of options[i]; returns whether any entry may be
 /// degenerate (the caller then overwrites those).
@@ -152,7 +156,7 @@ template <class Out>
 //  * the two discount factors as one pair exponential (exp_pair_in_range);
 //  * table-driven log and e^{-d1^2/2} (a chain of three multiply-adds each), the latter with
 //    d1^2 split exactly and the low part folded into the reduced argument;
-//  * the two erfcx from 32 short polynomials picked by the argument (erfcx_piecewise below 8:
+//  * the two erfcx from 256 short polynomials picked by the argument (erfcx_piecewise below 8:
 //    no division).
 template <class Out>
 [[gnu::always_inline]] inline Out kernel_single(const OptionSpec& o) noexcept {

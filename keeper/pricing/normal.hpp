@@ -70,17 +70,18 @@ template <class T>
 }
 
 /// Where erfcx_piecewise_in_range applies: a < 11.25 (x = a/sqrt 2 < 7.955, so that the piece
-/// index stays below 64 after rounding; |d| < 11.25 is all but the far wings).
+/// index stays below kErfcxPieces after rounding; |d| < 11.25 is all but the far wings).
 inline constexpr double kErfcxPiecewiseMaxArg = 11.25;
 
 /// erfcx(a / sqrt 2) for 0 <= a < kErfcxPiecewiseMaxArg (the argument of the normal tail Phi(-a)), for the
-/// single-option paths: one of 64 degree-9 polynomials picked by a (scalar_tables.hpp). No
+/// single-option paths: one of 256 degree-7 polynomials picked by a (scalar_tables.hpp). No
 /// division, no branch. Relative error < 1e-15, tested against
 /// erfcx_nonnegative and mpmath.
 [[nodiscard, gnu::always_inline]] inline double erfcx_piecewise_in_range(double a) noexcept {
     using namespace detail;
+    static_assert(kErfcxPieceDegree == 7);
     const double y = a * (kErfcxPiecesPerUnit * kInvSqrt2);  // x = a/sqrt 2, in pieces
-    const int i = static_cast<int>(y);                       // the piece [i/8, (i+1)/8) of x
+    const int i = static_cast<int>(y);                       // the piece [i/32, (i+1)/32) of x
 #if defined(__SSE4_1__)
     const double whole = std::floor(y);  // one roundsd, beside the conversion to an index
 #else
@@ -88,13 +89,12 @@ inline constexpr double kErfcxPiecewiseMaxArg = 11.25;
 #endif
     const double t = (y - whole) * 2.0 - 1.0;  // in [-1, 1]
     const double* c = kErfcxPiece[i];
-    // Estrin's scheme: a chain of four multiply-adds after t.
+    // Estrin's scheme: a chain of three multiply-adds after t.
     const double t2 = t * t;
     const double t4 = t2 * t2;
-    const double t8 = t4 * t4;
     const double q0 = (c[0] + t * c[1]) + t2 * (c[2] + t * c[3]);
     const double q1 = (c[4] + t * c[5]) + t2 * (c[6] + t * c[7]);
-    return (q0 + t4 * q1) + t8 * (c[8] + t * c[9]);
+    return q0 + t4 * q1;
 }
 
 /// exp(-a^2 / 2) with a^2 split exactly so that the rounding of a^2 does not cost relative

@@ -7,13 +7,15 @@
    exponent field as an integer, and e^r needs only its degree-5 Taylor polynomial (truncation
    < 4e-17 relative).
 
-2. kErfcxPiece: erfcx(x) = exp(x^2) erfc(x) on [0, 8) in 64 pieces [i/8, (i+1)/8), each a
-   degree-9 polynomial in t = 16x - (2i + 1) in [-1, 1] (Chebyshev fit in 40-digit arithmetic,
+2. kErfcxPiece: erfcx(x) = exp(x^2) erfc(x) on [0, 8) in 256 pieces [i/32, (i+1)/32), each a
+   degree-7 polynomial in t = 64x - (2i + 1) in [-1, 1] (Chebyshev fit in 40-digit arithmetic,
    converted to monomial coefficients, lowest degree first). No division and no branch below
    x = 8; the callers stay below x = 11.25/sqrt 2 (|d| < 11.25), so that the piece index stays
-   below 64 after rounding. The fit error is printed in the header
-   (relative, worst piece). (Degree 11 on pieces of 1/4 fits as well and costs two more
-   multiply-adds; degree 8 on pieces of 1/16 doubles the table.)
+   below 256 after rounding. The fit error is printed in the header (relative, worst piece).
+   A row is 8 doubles, one 64-byte cache line, and the polynomial a chain of three multiply-adds
+   after t where degree 9 took four. (Fits to ~1e-17 or
+   better: degree 9 on pieces of 1/8, 1.3e-17, the previous table; degree 8 on 1/16, 2.0e-18;
+   degree 7 on 1/32, 1.1e-18. Degree 7 on 1/16 is 2.8e-16, too coarse.)
 
     python3 gen_scalar_tables.py > ../scalar_tables.hpp
 """
@@ -23,7 +25,7 @@ import mpmath as mp
 
 mp.mp.dps = 40
 EXP_N = 64
-PIECES, WIDTH, DEGREE = 64, mp.mpf(1) / 8, 9
+PIECES, WIDTH, DEGREE = 256, mp.mpf(1) / 32, 7
 
 
 def bits_of(x):

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keeper/pricing/black_scholes.hpp"
+#include "keeper/pricing/black_scholes_kernel.hpp"
 #include "keeper/pricing/fast_math.hpp"
 #include "keeper/pricing/prepared.hpp"
 #include "quantlib_reference.hpp"
@@ -315,6 +316,53 @@ TEST_CASE("price + four Greeks agree with QuantLib and with the full Greeks", "[
     CHECK(bs_core_greeks(bad).error() == PricingError::kNonPositiveStrike);
     bad.strike = std::nan("");
     CHECK(bs_core_greeks(bad).error() == PricingError::kNonFiniteInput);
+}
+
+TEST_CASE("the baseline and AVX2 single-option builds agree with QuantLib and with each other", "[bs][quantlib]") {
+    // The ifunc binds one build for the process; the other is called directly, so both are
+    // tested whichever CPU runs the suite (the AVX2 one only where the CPU has AVX2+FMA).
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    auto options = random_options(3000, 44);
+    // A few inputs with |d1| or |d2| near the fast range's 11.25 limit and beyond (the general path).
+    options[7].strike = options[7].spot * 50.0, options[7].vol = 0.3, options[7].time = 30.0 / 365.0;
+    options[8].strike = options[8].spot / 50.0, options[8].vol = 0.3, options[8].time = 30.0 / 365.0;
+    options[9].strike = options[9].spot * 2.5, options[9].vol = 0.1, options[9].time = 30.0 / 365.0;
+    for (const OptionSpec& o : options) {
+        INFO(std::setprecision(17) << "S=" << o.spot << " K=" << o.strike << " T=" << o.time << " vol=" << o.vol
+                                   << " r=" << o.rate << " b=" << o.carry
+                                   << (o.type == OptionType::kCall ? " call" : " put"));
+        const Greeks ql = keeper::test::quantlib_greeks(o);
+        const double s = o.spot;
+        const Greeks base = detail::greeks_one_baseline(o);
+        const CoreGreeks base_core = detail::core_greeks_one_baseline(o);
+        CHECK(close(base.price, ql.price, 1e-12, 1e-14 * s));
+        CHECK(close(base.delta, ql.delta, 1e-12, 1e-14));
+        CHECK(close(base.gamma, ql.gamma, 1e-12, 1e-14 / s));
+        CHECK(close(base.vega, ql.vega, 1e-12, 1e-14 * s));
+        CHECK(close(base.theta, ql.theta, 2e-11, 1e-14 * s));
+        CHECK(close(base.rho, ql.rho, 1e-12, 1e-14 * s));
+        CHECK(close(base_core.price, base.price, 1e-15, 1e-16 * s));
+        CHECK(close(base_core.theta, base.theta, 1e-15, 1e-16 * s));
+        if (!avx2) continue;
+#if defined(KEEPER_PRICING_HAVE_AVX2)
+        const Greeks fast = detail::greeks_one_avx2(o);
+        const CoreGreeks fast_core = detail::core_greeks_one_avx2(o);
+        // The same formulas; the AVX2 build fuses multiply-adds: equal to ~1e-14.
+        CHECK(close(fast.price, base.price, 1e-13, 1e-15 * s));
+        CHECK(close(fast.delta, base.delta, 1e-13, 1e-16));
+        CHECK(close(fast.gamma, base.gamma, 1e-13, 0.0));
+        CHECK(close(fast.vega, base.vega, 1e-13, 0.0));
+        CHECK(close(fast.theta, base.theta, 1e-13, 1e-15 * s));
+        CHECK(close(fast.rho, base.rho, 1e-13, 1e-15 * s));
+        CHECK(close(fast.vanna, base.vanna, 1e-12, 1e-15));
+        CHECK(close(fast.volga, base.volga, 1e-12, 1e-15 * s));
+        CHECK(close(fast_core.price, fast.price, 1e-15, 1e-16 * s));
+        CHECK(close(fast_core.delta, fast.delta, 1e-15, 1e-17));
+        CHECK(close(fast_core.gamma, fast.gamma, 1e-15, 0.0));
+        CHECK(close(fast_core.vega, fast.vega, 1e-15, 0.0));
+        CHECK(close(fast_core.theta, fast.theta, 1e-15, 1e-16 * s));
+#endif
+    }
 }
 
 TEST_CASE("the table-driven logarithm is within 2 ulp of libm's, down to subnormals", "[bs][log]") {

@@ -97,12 +97,13 @@ TEST_CASE("the piecewise erfcx agrees with the single polynomial and with mpmath
     double worst = 0.0;
     for (int i = 0; i < 200000; ++i) {
         // Uniform over the range, and the ends of every piece.
-        const double a =
-            i % 2 == 0
-                ? end * u(rng)
-                : std::min(std::nextafter(end, 0.0),
-                           (std::floor(64.0 * u(rng)) + (i % 4 == 1 ? 0.0 : 1.0 - 1e-15)) * std::sqrt(2.0) / 8.0);
-        REQUIRE(static_cast<int>(a * (8.0 / std::sqrt(2.0))) < detail::kErfcxPieces);
+        constexpr double kPieces = detail::kErfcxPieces;
+        constexpr double kPerUnit = detail::kErfcxPiecesPerUnit;
+        const double a = i % 2 == 0 ? end * u(rng)
+                                    : std::min(std::nextafter(end, 0.0),
+                                               (std::floor(kPieces * u(rng)) + (i % 4 == 1 ? 0.0 : 1.0 - 1e-15)) *
+                                                   std::sqrt(2.0) / kPerUnit);
+        REQUIRE(static_cast<int>(a * (kPerUnit / std::sqrt(2.0))) < detail::kErfcxPieces);
         worst = std::max(worst, rel(erfcx_piecewise_in_range(a), erfcx_nonnegative(a / std::sqrt(2.0))));
     }
     INFO("worst relative difference " << worst);

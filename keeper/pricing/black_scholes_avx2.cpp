@@ -279,6 +279,51 @@ bool batch_options_fast(const OptionSpec* options, Out* out, std::size_t n) noex
     return maybe_degenerate;
 }
 
+// ---- Value, delta and gamma of four prepared series (PreparedSeries::value_delta_gamma) ----
+//
+// greeks4_in_range without its spot-independent half (the square root, the discount
+// exponentials and three of its divisions are the prepared columns) and with one range check:
+// where all four lanes have S/K a normal double and |d1|, |d2| < 37.5, nothing below needs a
+// clamp; a block that fails it goes to value_delta_gamma_one (any input). The backtester prices
+// its book here at every step of every path.
+[[gnu::always_inline]] inline bool value_delta_gamma4_in_range(const PreparedColumns& in, const double* spot,
+                                                               std::size_t i, V& price, V& delta, V& gamma) noexcept {
+    const V sign_bit = splat(-0.0);
+    const V s_spot = _mm256_loadu_pd(spot + i);
+    const V s = _mm256_loadu_pd(in.s + i);
+    const V inv_s = _mm256_loadu_pd(in.inv_s + i);
+    const V w = _mm256_loadu_pd(in.w + i);
+    const V df_q = _mm256_loadu_pd(in.df_q + i);
+    const V moneyness = _mm256_mul_pd(s_spot, _mm256_loadu_pd(in.inv_strike + i));
+    V ok = _mm256_and_pd(_mm256_cmp_pd(moneyness, splat(std::numeric_limits<double>::min()), _CMP_GE_OQ),
+                         _mm256_cmp_pd(moneyness, splat(std::numeric_limits<double>::max()), _CMP_LE_OQ));
+    const V inv_s_over_spot = _mm256_div_pd(inv_s, s_spot);                                   // off the chain
+    const V x = _mm256_add_pd(log4_in_range(moneyness), _mm256_loadu_pd(in.carry_time + i));  // ln(F/K)
+    const V d1 = _mm256_fmadd_pd(x, inv_s, _mm256_mul_pd(splat(0.5), s));
+    const V d2 = _mm256_sub_pd(d1, s);
+    const V a1 = _mm256_andnot_pd(sign_bit, d1);
+    const V a2 = _mm256_andnot_pd(sign_bit, d2);
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(_mm256_max_pd(a1, a2), splat(37.5), _CMP_LT_OQ));
+    const V hi = _mm256_and_pd(a1, bits_to_v(_mm256_set1_epi64x(static_cast<long long>(0xfffffffff8000000u))));
+    const V lo = _mm256_sub_pd(a1, hi);
+    const V e1 = exp4_in_range(_mm256_mul_pd(splat(-0.5), _mm256_mul_pd(hi, hi)),
+                               _mm256_mul_pd(_mm256_mul_pd(splat(-0.5), lo), _mm256_add_pd(_mm256_add_pd(hi, hi), lo)));
+    const V half_e1 = _mm256_mul_pd(splat(0.5), e1);
+    // e^{-d2^2/2} = e^{-d1^2/2} F/K
+    const V half_e2 = _mm256_mul_pd(half_e1, _mm256_mul_pd(s_spot, _mm256_loadu_pd(in.growth_over_strike + i)));
+    const V tail1 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a1, splat(kInvSqrt2))), half_e1);  // Phi(-|d1|)
+    const V tail2 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a2, splat(kInvSqrt2))), half_e2);  // Phi(-|d2|)
+    // Phi(w d) = w d < 0 ? tail : 1 - tail, chosen by the sign bit of w d.
+    const V one = splat(1.0);
+    const V cdf1 = _mm256_blendv_pd(_mm256_sub_pd(one, tail1), tail1, _mm256_mul_pd(w, d1));
+    const V cdf2 = _mm256_blendv_pd(_mm256_sub_pd(one, tail2), tail2, _mm256_mul_pd(w, d2));
+    const V sq = _mm256_mul_pd(s_spot, df_q);
+    price = _mm256_mul_pd(w, _mm256_fmsub_pd(sq, cdf1, _mm256_mul_pd(_mm256_loadu_pd(in.strike_df + i), cdf2)));
+    delta = _mm256_mul_pd(_mm256_mul_pd(w, df_q), cdf1);
+    gamma = _mm256_mul_pd(_mm256_mul_pd(df_q, _mm256_mul_pd(splat(kInvSqrt2Pi), e1)), inv_s_over_spot);
+    return _mm256_movemask_pd(ok) == 0xf;
+}
+
 }  // namespace
 
 bool batch_options_avx2(const OptionSpec* options, Greeks* out, std::size_t n) noexcept {
@@ -295,7 +340,42 @@ void kernel_block_avx2(const InColumns& in, const OutColumns& out, std::size_t n
 
 void value_delta_gamma_avx2(const PreparedColumns& in, const double* spot, const ValueDeltaGammaColumns& out,
                             std::size_t n) noexcept {
-    value_delta_gamma_loop(in, spot, out, n);
+    const auto one = [&](std::size_t i) noexcept {
+        value_delta_gamma_one(spot[i], in.inv_strike[i], in.carry_time[i], in.s[i], in.inv_s[i],
+                              in.growth_over_strike[i], in.df_q[i], in.strike_df[i], in.w[i], out.price[i],
+                              out.delta[i], out.gamma[i]);
+    };
+    // Two blocks of four per iteration: their chains (log -> d1 -> exp, erfcx) are independent,
+    // and next to each other in the instruction stream the out-of-order window overlaps them,
+    // where it overlaps consecutive iterations much less (measured 1.2x faster than one block
+    // per iteration; three blocks spill and are slower than two).
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        V price0, delta0, gamma0, price1, delta1, gamma1;
+        const bool ok0 = value_delta_gamma4_in_range(in, spot, i, price0, delta0, gamma0);
+        const bool ok1 = value_delta_gamma4_in_range(in, spot, i + 4, price1, delta1, gamma1);
+        if (ok0 && ok1) [[likely]] {
+            _mm256_storeu_pd(out.price + i, price0);
+            _mm256_storeu_pd(out.delta + i, delta0);
+            _mm256_storeu_pd(out.gamma + i, gamma0);
+            _mm256_storeu_pd(out.price + i + 4, price1);
+            _mm256_storeu_pd(out.delta + i + 4, delta1);
+            _mm256_storeu_pd(out.gamma + i + 4, gamma1);
+        } else {
+            for (std::size_t k = 0; k < 8; ++k) one(i + k);
+        }
+    }
+    for (; i + 4 <= n; i += 4) {
+        V price, delta, gamma;
+        if (value_delta_gamma4_in_range(in, spot, i, price, delta, gamma)) [[likely]] {
+            _mm256_storeu_pd(out.price + i, price);
+            _mm256_storeu_pd(out.delta + i, delta);
+            _mm256_storeu_pd(out.gamma + i, gamma);
+        } else {
+            for (std::size_t k = 0; k < 4; ++k) one(i + k);
+        }
+    }
+    for (; i < n; ++i) one(i);
 }
 
 void kernel_block_core_avx2(const InColumns& in, const CoreOutColumns& out, std::size_t n) noexcept {

@@ -420,3 +420,29 @@ TEST_CASE("prepared series at many spots equal the scalar form, and QuantLib", "
     }
     CHECK(PreparedSeries{}.size() == 0);
 }
+
+TEST_CASE("prepared series of every length take the fast blocks, the fallback and the tail alike", "[bs][prepared]") {
+    // The AVX2 build works in blocks of eight and four and falls back to the general form for a
+    // block with any entry outside its range (|d| >= 37.5 here: a strike 1e-30 of the spot);
+    // lengths 1..40 put the far entry in every position of every block and the tail.
+    const auto base = random_options(40, 12);
+    for (std::size_t n = 1; n <= base.size(); ++n) {
+        for (std::size_t far = 0; far <= n; ++far) {  // far == n: no far entry
+            std::vector<OptionSpec> options(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(n));
+            if (far < n) options[far].strike = options[far].spot * 1e-30, options[far].vol = 0.05;
+            const PreparedSeries prepared(options);
+            std::vector<double> spot(n), price(n), delta(n), gamma(n);
+            for (std::size_t i = 0; i < n; ++i) spot[i] = options[i].spot * 1.1;
+            prepared.value_delta_gamma(spot, price, delta, gamma);
+            for (std::size_t i = 0; i < n; ++i) {
+                OptionSpec o = options[i];
+                o.spot = spot[i];
+                const Greeks g = bs_greeks_unchecked(o);
+                INFO("n = " << n << " far = " << far << " i = " << i);
+                CHECK(close(price[i], g.price, 1e-13, 1e-15 * o.spot));
+                CHECK(close(delta[i], g.delta, 1e-13, 1e-16));
+                CHECK(close(gamma[i], g.gamma, 1e-13, 1e-16 / o.spot));
+            }
+        }
+    }
+}

@@ -114,6 +114,20 @@ struct Outputs {
 // The book's value, delta and gamma along the path at one volatility. The entries' spots are
 // s.spot_column (the path's spot at each entry's step, the same for every volatility), filled by
 // the caller, or the path itself when every step has at most its own one entry.
+// A book with one entry per step: each step's sums are 0.0 + q g (the additions of the general
+// loop in price_book, so the same bits), the three Greeks in one pass. Four lanes in the
+// x86-64-v3 clone (as accumulate_mtm: no fused multiply-add in this library).
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void weigh_one_per_step(
+    const double* __restrict q, const double* __restrict value, const double* __restrict delta,
+    const double* __restrict gamma, double* __restrict value_sum, double* __restrict delta_sum,
+    double* __restrict gamma_sum, std::size_t n) noexcept {
+    for (std::size_t k = 0; k < n; ++k) {
+        value_sum[k] = 0.0 + q[k] * value[k];
+        delta_sum[k] = 0.0 + q[k] * delta[k];
+        gamma_sum[k] = 0.0 + q[k] * gamma[k];
+    }
+}
+
 void price_book(const Setup& su, std::span<const double> spot, const BookColumns& c, Scratch& s, BookPath& out) {
     const std::size_t points = static_cast<std::size_t>(su.steps) + 1;
     out.settle.assign(points, 0.0);
@@ -134,13 +148,9 @@ void price_book(const Setup& su, std::span<const double> spot, const BookColumns
         out.value.resize(points);
         out.delta.resize(points);
         out.gamma.resize(points);
-        double* sums[3] = {out.value.data(), out.delta.data(), out.gamma.data()};
-        for (int j = 0; j < 3; ++j) {
-            double* __restrict sum = sums[j];
-            const double* __restrict greek = g[j];
-            for (std::size_t k = 0; k < n; ++k) sum[k] = 0.0 + q[k] * greek[k];
+        weigh_one_per_step(q, g[0], g[1], g[2], out.value.data(), out.delta.data(), out.gamma.data(), n);
+        for (double* sum : {out.value.data(), out.delta.data(), out.gamma.data()})
             for (std::size_t k = n; k < points; ++k) sum[k] = 0.0;
-        }
         return;
     }
     out.value.assign(points, 0.0);

@@ -61,6 +61,13 @@ const txm::AttemptView* newest_attempt(const std::vector<txm::IntentView>& views
     return nullptr;
 }
 
+const txm::AttemptView* attempt_by_id(const std::vector<txm::IntentView>& views, txm::AttemptId id) {
+    for (const auto& v : views)
+        for (const auto& a : v.attempts)
+            if (a.id == id) return &a;
+    return nullptr;
+}
+
 /// The fees of an attempt replacing `current`, which went to the public mempool: the node
 /// takes it only with both fee fields at least 10% above (txm::replacement_fees; the market's
 /// price when higher, never above the cap). Without a quote, the smallest valid bump. An error
@@ -315,7 +322,7 @@ asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     // higher fees, instead of re-sending bytes the node refuses.
     if (sent.result.status != submit::SubmitStatus::kUnavailable) {
         if (sent.result.status == submit::SubmitStatus::kAccepted) crash_if(CrashPoint::kAfterSend);
-        if (auto ok = journal_.mark_broadcast(sent.attempt, head.number); !ok)
+        if (auto ok = journal_.mark_broadcast(sent.attempt, head.number, !submitter_.sent_privately(sent.tx_hash)); !ok)
             spdlog::error("executor: attempt {}: journaling the broadcast: {}", sent.attempt, ok.error().message);
         crash_if(CrashPoint::kAfterBroadcast);
     }
@@ -625,7 +632,7 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
                 r.attempt = a.id;
                 r.receipt = calls.size();
                 calls.push_back(rpc::eth::get_transaction_receipt(a.tx_hash));
-                if (!submitter_.sent_privately(a.tx_hash)) {
+                if (went_public(a)) {
                     r.tx = calls.size();
                     calls.push_back(submit::get_transaction_by_hash(a.tx_hash));
                 }
@@ -728,7 +735,7 @@ asio::awaitable<void> Executor::on_head(const rpc::BlockHeader& head) {
     // node's rule); one held by a private channel follows its window (private_actions). An
     // intent with nothing signed yet follows the submitter's default.
     auto tracked_privately = [&](const txm::IntentView& v) {
-        return v.attempts.empty() ? submitter_.is_private() : submitter_.sent_privately(v.attempts.back().tx_hash);
+        return v.attempts.empty() ? submitter_.is_private() : !went_public(v.attempts.back());
     };
     // "Known" for a private newest attempt = a relay still holds it and its window is open.
     for (const auto& v : *views) {
@@ -898,7 +905,8 @@ asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vect
     if (const auto* a = std::get_if<txm::SignIntent>(&action)) {
         co_await sign_new(a->intent, head);
     } else if (const auto* b = std::get_if<txm::Broadcast>(&action)) {
-        co_await resend(b->attempt, b->raw, b->reason, head);
+        const txm::AttemptView* journaled = attempt_by_id(views, b->attempt);
+        co_await resend(b->attempt, b->raw, b->reason, journaled != nullptr && journaled->went_public, head);
     } else if (const auto* r = std::get_if<txm::SignReplacement>(&action)) {
         co_await sign_again(r->intent, AttemptKind::kIntent, r->nonce, views, head);
     } else if (const auto* c = std::get_if<txm::SignCancel>(&action)) {
@@ -984,7 +992,7 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
     // Priced by where the attempt it replaces is, per attempt (a private submitter's fallback may
     // have sent it publicly): in the public mempool the node holds those bytes and takes a
     // replacement only under its rule; a private one is held by no mempool.
-    const bool current_public = current != nullptr && !submitter_.sent_privately(current->tx_hash);
+    const bool current_public = current != nullptr && went_public(*current);
     auto quote = co_await fetch_fees(pool_, settings_.fees);
     if (current_public) {
         auto replacement = replacement_at_nonce(*current, quote, settings_.machine.bump);
@@ -1026,18 +1034,19 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
 }
 
 asio::awaitable<void> Executor::resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
-                                       const rpc::BlockHeader& head) {
+                                       bool journaled_public, const rpc::BlockHeader& head) {
     submit::SubmitRequest req;
     req.raw = raw;
     req.tx_hash = keccak256(ByteView(raw));
     req.head_number = head.number;
+    req.went_public = journaled_public;  // the public way again, also after a restart
     if (auto decoded = SignedTransaction::decode(ByteView(raw))) req.nonce = decoded->nonce;
     const submit::SubmitResult result = co_await submitter_.submit(req);
     ++stats_.rebroadcast;
     spdlog::info("executor: attempt {} re-sent ({}), same bytes, tx {}: {}{}{}", attempt, to_string(reason),
                  short_hash(req.tx_hash), to_string(result.status), result.detail.empty() ? "" : ": ", result.detail);
     if (result.status == submit::SubmitStatus::kUnavailable) co_return;  // same bytes again next head
-    if (auto ok = journal_.mark_broadcast(attempt, head.number); !ok)
+    if (auto ok = journal_.mark_broadcast(attempt, head.number, !submitter_.sent_privately(req.tx_hash)); !ok)
         spdlog::error("executor: attempt {}: journaling the broadcast: {}", attempt, ok.error().message);
 }
 

@@ -14,7 +14,8 @@
 //                 at start), the node's "finalized" block (finality "finalized" only), and for
 //                 every attempt of the intents still in flight (and, for deep reorgs, those that
 //                 ended within reorg_watch_blocks) its receipt, and eth_getTransactionByHash for
-//                 each attempt that went to the public mempool (submitter.sent_privately() false).
+//                 each attempt that went to the public mempool (journaled so, or
+//                 submitter.sent_privately() false this run).
 //                 A receipt in a block above the head (the node moved on after the head) is
 //                 ignored until that head arrives, so the nonce count and the receipts describe
 //                 the same block. With nothing to track only the nonce count is read (one call).
@@ -38,9 +39,10 @@
 //                     filled with no-op self-transfers at once, not at the next start.
 //                 Each intent is tracked by its NEWEST attempt, per attempt: one that went to the
 //                 public mempool (every attempt of a public submitter; a private submitter's
-//                 public fallback, submitter.sent_privately(hash) false) follows the rules above
-//                 as the node sees it (bumped after bump_after_blocks, dropped bytes re-sent -
-//                 publicly again - then replaced, an expired trade replaced by a cancel), and
+//                 public fallback: journaled with the broadcast, so also after a restart)
+//                 follows the rules above as the node sees it (bumped after bump_after_blocks,
+//                 dropped bytes re-sent - publicly again - then replaced, an expired trade
+//                 replaced by a cancel), and
 //                 every replacement of it is priced by the node's replacement rule (both fee
 //                 fields >= +10%, the market's price when higher, under the cap), since the node
 //                 holds the old bytes and refuses anything less as underpriced.
@@ -323,8 +325,15 @@ private:
     /// (see the file comment); `newest_pending` is the newest attempt's visibility == kPending.
     std::vector<txm::Action> private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,
                                              bool newest_pending, std::uint64_t head_timestamp);
+    /// Re-sends journaled bytes; `journaled_public`: the attempt reached the public mempool
+    /// before (the journal's flag), so a private submitter's fallback delivers it publicly again.
     asio::awaitable<void> resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
-                                 const rpc::BlockHeader& head);
+                                 bool journaled_public, const rpc::BlockHeader& head);
+    /// Whether an attempt went to the public mempool: journaled so (also before a restart), or
+    /// the submitter says so for this run (a public submitter; the fan-out's fallback).
+    [[nodiscard]] bool went_public(const txm::AttemptView& a) const {
+        return a.went_public || !submitter_.sent_privately(a.tx_hash);
+    }
     asio::awaitable<void> fill_gaps(const std::vector<std::uint64_t>& gaps, const rpc::BlockHeader& head);
     /// The keeper's nonce count as the chain reports it (`where` names the read): above every
     /// nonce the journal holds and above the last count seen -> chain_ahead alert, stats.

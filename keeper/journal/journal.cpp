@@ -21,7 +21,7 @@ struct Migration {
 };
 
 // Forward-only. Never edit a released step: add the next one.
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, R"sql(
 CREATE TABLE senders (
     id          INTEGER PRIMARY KEY,
@@ -113,6 +113,12 @@ CREATE TABLE intent_revisions (
     {4, R"sql(
 ALTER TABLE receipts ADD COLUMN gas_used INTEGER CHECK (gas_used IS NULL OR gas_used >= 0);
 ALTER TABLE receipts ADD COLUMN effective_gas_price TEXT;
+)sql"},
+    // 5: which attempts reached the public mempool (a private submitter's public fallback), so
+    // that a restart keeps tracking them as public: bumped when stuck, re-sent publicly when
+    // dropped. 0 for attempts journaled before (they are tracked by the submitter's answer).
+    {5, R"sql(
+ALTER TABLE attempts ADD COLUMN went_public INTEGER NOT NULL DEFAULT 0 CHECK (went_public IN (0, 1));
 )sql"},
 }};
 
@@ -763,18 +769,20 @@ Result<AttemptId> Journal::insert_attempt(IntentId id, AttemptKind kind, const S
     return attempt;
 }
 
-Result<void> Journal::mark_broadcast(AttemptId id, std::uint64_t block) {
+Result<void> Journal::mark_broadcast(AttemptId id, std::uint64_t block, bool went_public) {
     auto tx = Transaction::begin(db_, "mark broadcast");
     if (!tx) return propagate(std::move(tx));
     auto upd = db_.prepare(
         "UPDATE attempts SET state = CASE WHEN state = ?3 THEN ?4 ELSE state END, "
-        "first_broadcast_block = COALESCE(first_broadcast_block, ?2), last_broadcast_block = ?2 "
+        "first_broadcast_block = COALESCE(first_broadcast_block, ?2), last_broadcast_block = ?2, "
+        "went_public = MAX(went_public, ?5) "
         "WHERE id = ?1 AND state IN (?3, ?4)");
     if (!upd) return propagate(std::move(upd));
     (*upd)->bind(1, id);
     (*upd)->bind(2, to_i64(block));
     (*upd)->bind(3, to_i64(AttemptState::kSigned));
     (*upd)->bind(4, to_i64(AttemptState::kBroadcast));
+    (*upd)->bind(5, std::int64_t{went_public ? 1 : 0});
     if (auto ok = (*upd)->run("mark broadcast"); !ok) return ok;
     if (db_.changes() != 1)
         return fail(Errc::kInvalidState, "mark broadcast", "no attempt with this id in state signed or broadcast");
@@ -864,7 +872,8 @@ Result<void> Journal::forget_receipt(AttemptId id) {
 Result<std::vector<txm::AttemptView>> Journal::attempts_of(IntentId id) {
     auto sel = db_.prepare(
         "SELECT a.id, a.kind, a.nonce, a.raw, a.tx_hash, a.max_fee_per_gas, a.max_priority_fee, a.gas_limit, "
-        "a.state, a.first_broadcast_block, a.last_broadcast_block, r.block_number, r.block_hash, r.status "
+        "a.state, a.first_broadcast_block, a.last_broadcast_block, r.block_number, r.block_hash, r.status, "
+        "a.went_public "
         "FROM attempts a LEFT JOIN receipts r ON r.attempt_id = a.id WHERE a.intent_id = ?1 ORDER BY a.id");
     if (!sel) return propagate(std::move(sel));
     Statement& s = **sel;
@@ -896,6 +905,7 @@ Result<std::vector<txm::AttemptView>> Journal::attempts_of(IntentId id) {
             if (!block_hash) return propagate(std::move(block_hash));
             a.receipt = txm::ReceiptRecord{to_u64(*b), *block_hash, s.column_int(13) == 1};
         }
+        a.went_public = s.column_int(14) == 1;
         out.push_back(std::move(a));
     }
     s.reset();

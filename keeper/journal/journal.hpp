@@ -42,7 +42,7 @@ using txm::IntentId;
 /// intent's decision revision, the archive of superseded decisions (intent_revisions) and the
 /// revision each attempt signed. Version 4 adds what each mined transaction paid (the
 /// receipt's gasUsed and effectiveGasPrice).
-inline constexpr std::int64_t kSchemaVersion = 4;
+inline constexpr std::int64_t kSchemaVersion = 5;
 
 struct JournalOptions {
     std::chrono::milliseconds busy_timeout{5000};
@@ -203,7 +203,9 @@ public:
     [[nodiscard]] Result<AttemptId> insert_attempt(IntentId id, txm::AttemptKind kind, const SignedTransaction& tx,
                                                    std::int64_t created_at);
     /// The node accepted the attempt (or already knew it) while the head was `block`.
-    [[nodiscard]] Result<void> mark_broadcast(AttemptId id, std::uint64_t block);
+    /// `went_public`: it reached the public mempool (a private submitter's public fallback); an
+    /// attempt once public stays public (a later private re-send does not clear it).
+    [[nodiscard]] Result<void> mark_broadcast(AttemptId id, std::uint64_t block, bool went_public = false);
     /// The attempt was mined in this block. The intent becomes included. `cost` is what it paid
     /// (gasUsed, effectiveGasPrice), kept with the receipt (forgotten with it on a reorg).
     [[nodiscard]] Result<void> record_receipt(AttemptId id, const txm::ReceiptRecord& receipt,

@@ -386,6 +386,15 @@ asio::awaitable<SubmitResult> FanOutSubmitter::submit(const SubmitRequest& reque
                      request.nonce, fallback_->name());
         co_return co_await fallback_->submit(request);
     }
+    if (request.went_public && may_go_public()) {
+        // The same, for bytes journaled as public before a restart (this run never saw them go
+        // out). Only while the operator's public fallback is still on: otherwise the relays.
+        spdlog::info("mev: tx {} nonce {} went public earlier: re-sent through {}", to_hex(request.tx_hash),
+                     request.nonce, fallback_->name());
+        SubmitResult r = co_await fallback_->submit(request);
+        if (r.status == SubmitStatus::kAccepted) public_[request.tx_hash] = true;
+        co_return r;
+    }
     const std::uint32_t failures = failed_windows(request.nonce);
     const bool exhausted = settings_.alert_after_failures > 0 && failures >= settings_.alert_after_failures;
     const bool can_fall_back = settings_.public_fallback && fallback_ != nullptr;

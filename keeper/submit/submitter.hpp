@@ -33,6 +33,9 @@ struct SubmitRequest {
     /// private channels end their inclusion window (maxBlockNumber, bundle targets) before it.
     /// 0: no deadline known, the channel's configured window applies.
     std::uint64_t seconds_to_deadline{0};
+    /// These exact bytes reached the public mempool before (journaled, e.g. before a restart):
+    /// a re-send goes the public way again, where a private submitter has one.
+    bool went_public{false};
 };
 
 enum class SubmitStatus : std::uint8_t {

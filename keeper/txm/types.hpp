@@ -80,6 +80,8 @@ struct AttemptView {
     std::optional<std::uint64_t> first_broadcast_block;
     std::optional<std::uint64_t> last_broadcast_block;
     std::optional<ReceiptRecord> receipt;
+    /// It reached the public mempool (journaled: a private submitter's public fallback sent it).
+    bool went_public{false};
     bool operator==(const AttemptView&) const = default;
 };
 

@@ -223,8 +223,8 @@ TEST_CASE(
     CHECK(chain.keeper_nonce() == 1);
     CHECK(rebalanced_count(chain) == 1);
     CHECK(chain.last_rebalance_at() > 0);
-    const auto mined = nlohmann::json::parse(
-        chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hashes.back().view()) + "\"]"));
+    const auto mined =
+        nlohmann::json::parse(chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hashes.back().view()) + "\"]"));
     CHECK(mined.at("result").at("input").get<std::string>() == to_hex(ByteView(rec.payload->data)));
     for (std::size_t i = 0; i + 1 < hashes.size(); ++i)
         CHECK(
@@ -427,13 +427,16 @@ std::size_t alerts_of(const daemon::Executor& ex, const std::string& kind) {
 }
 
 std::string tx_input(const Chain& chain, const Hash32& hash) {
-    const auto reply = nlohmann::json::parse(chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hash.view()) + "\"]"));
+    const auto reply =
+        nlohmann::json::parse(chain.rpc("eth_getTransactionByHash", "[\"" + to_hex(hash.view()) + "\"]"));
     return reply.at("result").at("input").get<std::string>();
 }
 
 }  // namespace
 
-TEST_CASE("keeper + private relay: missed windows re-planned from the moved oracle at the same nonce, one alert, lands once") {
+TEST_CASE(
+    "keeper + private relay: missed windows re-planned from the moved oracle at the same nonce, one alert, lands "
+    "once") {
     Chain chain;
     constexpr std::uint64_t kWindow = 3;
     daemon::ExecutorSettings settings = executor_settings();
@@ -529,15 +532,18 @@ TEST_CASE("keeper + private relay: missed windows re-planned from the moved orac
     CHECK(rebalanced_count(chain) == 1);
     CHECK(tx_input(chain, hashes.back()) == to_hex(ByteView(rec.payload->data)));
     for (std::size_t i = 0; i + 1 < hashes.size(); ++i)
-        CHECK(chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(hashes[i].view()) + "\"]").find("\"result\":null") !=
-              std::string::npos);
+        CHECK(
+            chain.rpc("eth_getTransactionReceipt", "[\"" + to_hex(hashes[i].view()) + "\"]").find("\"result\":null") !=
+            std::string::npos);
     const auto counts = ok(journal.count_by_state(31337, k.h.ex.sender()));
     std::uint64_t intents = 0;
     for (auto c : counts) intents += c;
     CHECK(intents == 1);
 }
 
-TEST_CASE("keeper + private relay: the window passes and the vault is inside its band now: the nonce is consumed by a cancel") {
+TEST_CASE(
+    "keeper + private relay: the window passes and the vault is inside its band now: the nonce is consumed by a "
+    "cancel") {
     Chain chain;
     constexpr std::uint64_t kWindow = 3;
     KeeperOnRelay k(chain, kWindow, executor_settings());
@@ -720,11 +726,13 @@ void crash_during_replan(daemon::CrashPoint point, std::uint32_t final_revision)
 
 }  // namespace
 
-TEST_CASE("keeper + private relay: killed after the re-planned attempt is journaled: the restart sends those bytes once") {
+TEST_CASE(
+    "keeper + private relay: killed after the re-planned attempt is journaled: the restart sends those bytes once") {
     crash_during_replan(daemon::CrashPoint::kAfterReplanJournal, 1);
 }
 
-TEST_CASE("keeper + private relay: killed after the re-plan is journaled, before signing: the restart re-plans, one trade") {
+TEST_CASE(
+    "keeper + private relay: killed after the re-plan is journaled, before signing: the restart re-plans, one trade") {
     crash_during_replan(daemon::CrashPoint::kAfterReplanRevise, 2);
 }
 
@@ -1013,6 +1021,89 @@ TEST_CASE(
             const auto next = co_await latest(h.pool);
             co_await ex.on_head(next);
         }
+    }());
+    check_landed_once(h, went.intent, went.hashes);
+}
+
+TEST_CASE(
+    "private relay + public fallback: after a restart the public attempt is still tracked as public (the journal's "
+    "flag): dropped bytes re-sent the public way, replaced under the replacement rule, lands once") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = 2;
+    constexpr std::uint32_t kFailedWindows = 2;
+    daemon::ExecutorSettings settings = executor_settings();
+    settings.private_alert_after_windows = kFailedWindows;
+    WentPublic went;
+    txm::Fees public_fees;
+    {
+        FallbackHarness before(chain, kWindow, kFailedWindows, settings);
+        run(before.io,
+            [&]() -> asio::awaitable<void> { went = co_await go_public(before, kWindow, kFailedWindows); }());
+        const auto view = ok(before.journal.intent_view(went.intent));
+        REQUIRE(view.attempts.size() == went.hashes.size());
+        for (std::size_t i = 0; i + 1 < view.attempts.size(); ++i) CHECK_FALSE(view.attempts[i].went_public);
+        CHECK(view.attempts.back().went_public);  // journaled with its broadcast
+        public_fees = view.attempts.back().fees;
+    }  // the keeper stops: the fan-out's memory of which sends went public is gone
+
+    // The restart: a fresh fan-out and executor (and relay) on the same journal and chain.
+    FallbackHarness h(chain, kWindow, kFailedWindows, settings);
+    auto& ex = h.ex;
+    run(h.io, [&]() -> asio::awaitable<void> {
+        auto started = co_await h.pool.start();
+        REQUIRE(started);
+        auto head = co_await latest(h.pool);
+        auto resumed = co_await ex.start(head);
+        REQUIRE(resumed);
+        CHECK(h.submitter.sent_privately(went.hashes.back()));  // this fan-out never saw it go out
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(went.hashes.back().view())}});
+
+        // As in the spike case above: the base fee rises above the public attempt's max fee and
+        // anvil evicts it. Tracked as public by the journal's flag: the dropped bytes are re-sent
+        // through the public fallback (refused under the spike; the relay gets nothing), then,
+        // past bump_after_blocks, replaced under the node's rule; never waited on as a private
+        // window or re-planned.
+        const U256 spike = public_fees.max_fee_per_gas * 2;
+        REQUIRE(spike * 2 < settings.fees.fee_cap);
+        for (std::uint64_t i = 0; i < settings.machine.bump_after_blocks && ex.stats().bumped == 0; ++i) {
+            chain.next_base_fee(spike);
+            chain.mine();
+            head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+            CHECK(chain.keeper_nonce() == 0);
+            CHECK(ex.awaiting_replan().empty());
+        }
+        CHECK(ex.stats().bumped == 1);
+        CHECK(ex.stats().rebroadcast >= 1);
+        CHECK(has_alert(ex, "dropped"));
+        CHECK(ex.stats().resigned_private == 0);
+        CHECK(ex.stats().replanned == 0);
+        const auto view = ok(h.journal.intent_view(went.intent));
+        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
+        const txm::AttemptView& replacement = view.attempts.back();
+        went.hashes.push_back(replacement.tx_hash);
+        CHECK(replacement.nonce == 0);
+        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
+        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
+                                         public_fees.max_priority_fee_per_gas));
+        CHECK(replacement.fees.max_fee_per_gas > spike);
+        // This fan-out has counted no failed window for nonce 0, so the replacement goes to the
+        // relays, privately (the public bytes it replaces are gone from the node's pool).
+        CHECK(h.submitter.sent_privately(replacement.tx_hash));
+        CHECK_FALSE(replacement.went_public);
+        CHECK(h.relay.held() == 1);  // the replacement only: the dropped public bytes never went to the relay
+
+        // The relay includes it; the executor follows it to final.
+        chain.next_base_fee(spike);
+        h.relay.mine();
+        for (std::uint64_t i = 0; i < settings.machine.confirmations + 1; ++i) {
+            head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+            chain.next_base_fee(spike);
+            chain.mine();
+        }
+        head = co_await latest(h.pool);
+        co_await ex.on_head(head);
     }());
     check_landed_once(h, went.intent, went.hashes);
 }

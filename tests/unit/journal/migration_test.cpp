@@ -57,7 +57,7 @@ TEST_CASE("a version-1 journal migrates to the current version and keeps its row
     }
     Journal j = open_journal(path);
     CHECK(ok(j.schema_version()) == kSchemaVersion);
-    CHECK(kSchemaVersion == 4);
+    CHECK(kSchemaVersion == 5);
     const IntentRecord old = ok(j.intent(1));
     CHECK(old.idempotency_key == "v1-intent");
     CHECK(old.nonce == std::optional<std::uint64_t>(0));
@@ -264,7 +264,7 @@ PRAGMA user_version = 3;
 
 }  // namespace
 
-TEST_CASE("a schema-3 journal migrates to 4: old receipts keep their rows and count no cost") {
+TEST_CASE("a schema-3 journal migrates to the current version: old receipts keep their rows and count no cost") {
     TempDir dir;
     const std::string path = dir.file("v3.db");
     const SignedTransaction old_tx = signed_tx(0);
@@ -287,7 +287,7 @@ TEST_CASE("a schema-3 journal migrates to 4: old receipts keep their rows and co
         CHECK(ok(db.query_int("PRAGMA user_version", "version")) == 3);
     }
     Journal j = open_journal(path);
-    CHECK(ok(j.schema_version()) == 4);
+    CHECK(ok(j.schema_version()) == kSchemaVersion);
     const auto view = ok(j.intent_view(1));
     CHECK(view.state == IntentState::kFinal);
     CHECK(view.nonce == std::optional<std::uint64_t>(0));
@@ -295,6 +295,7 @@ TEST_CASE("a schema-3 journal migrates to 4: old receipts keep their rows and co
     REQUIRE(view.attempts[0].receipt);
     CHECK(view.attempts[0].receipt->block_number == 90);
     CHECK(view.attempts[0].tx_hash == old_tx.hash());
+    CHECK_FALSE(view.attempts[0].went_public);         // schema 5: attempts from before are not public
     CHECK(ok(j.gas_paid(kChainId, kSender)).empty());  // its cost was never journaled
 
     // A new intent under schema 4: its receipt carries the cost, counted once it ends.
@@ -308,8 +309,35 @@ TEST_CASE("a schema-3 journal migrates to 4: old receipts keep their rows and co
     CHECK(ok(j.gas_paid(kChainId, kSender)) ==
           std::vector<GasPaid>{GasPaid{kVault, U256(210'345) * U256(1'234'567'891), 1}});
     Journal again = open_journal(path);
-    CHECK(ok(again.schema_version()) == 4);
+    CHECK(ok(again.schema_version()) == kSchemaVersion);
     CHECK(ok(again.gas_paid(kChainId, kSender)).size() == 1);
+}
+
+TEST_CASE("an attempt that went public is journaled so with its broadcast, across reopen, and stays public") {
+    TempDir dir;
+    const std::string path = dir.file("public.db");
+    AttemptId first = 0, second = 0;
+    {
+        Journal j = open_journal(path);
+        const auto in = ok(j.create_intent(new_intent("public-fallback"))).intent;
+        ok(j.set_payload(in.id, payload()));
+        ok(j.reserve_nonce(in.id, 0));
+        first = ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(0), 1'700'000'001));
+        ok(j.mark_broadcast(first, 100));  // private
+        CHECK_FALSE(ok(j.intent_view(in.id)).attempts.at(0).went_public);
+        second = ok(j.insert_attempt(in.id, AttemptKind::kIntent, signed_tx(0, 110 * kGwei), 1'700'000'002));
+        ok(j.mark_broadcast(second, 101, true));  // through the public fallback
+        ok(j.mark_broadcast(second, 102, false));  // a later re-send does not make it private again
+    }
+    Journal again = open_journal(path);
+    const auto views = ok(again.in_flight(kChainId, kSender));
+    REQUIRE(views.size() == 1);
+    REQUIRE(views[0].attempts.size() == 2);
+    CHECK(views[0].attempts[0].id == first);
+    CHECK_FALSE(views[0].attempts[0].went_public);
+    CHECK(views[0].attempts[1].id == second);
+    CHECK(views[0].attempts[1].went_public);
+    CHECK(views[0].attempts[1].last_broadcast_block == std::optional<std::uint64_t>(102));
 }
 
 TEST_CASE("gas paid: per vault, summed beyond 64 bits, forgotten with a reorged receipt") {

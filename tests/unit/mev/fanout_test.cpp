@@ -220,3 +220,24 @@ TEST_CASE("fan-out: no relay reachable: public only when the fallback took it", 
     CHECK(w.fallback->sent.size() == 2);
     CHECK(w.relay->sent.size() == 2);
 }
+
+TEST_CASE("fan-out: bytes journaled as public (a restart) are re-sent through the fallback, not the relays", "[mev]") {
+    // A fresh fan-out, as after a restart: it never saw these bytes go public, the journal did.
+    World w(true, 3);
+    SubmitRequest resend = request(4, 0);
+    resend.went_public = true;
+    CHECK(w.fan->sent_privately(resend.tx_hash));  // before: nothing known this run
+    CHECK(w.send(resend).status == SubmitStatus::kAccepted);
+    CHECK_FALSE(w.fan->sent_privately(resend.tx_hash));
+    CHECK(w.fallback->sent == std::vector<Hash32>{resend.tx_hash});
+    CHECK(w.relay->sent.empty());
+    CHECK(w.alerts.empty());  // no failed windows: this is not a fallback decision, only a re-send
+
+    // Without a public fallback configured (the operator turned it off before restarting), the
+    // same re-send goes to the relays: never public unless the operator says so.
+    World off(false, 3);
+    CHECK(off.send(resend).status == SubmitStatus::kAccepted);
+    CHECK(off.fan->sent_privately(resend.tx_hash));
+    CHECK(off.fallback->sent.empty());
+    CHECK(off.relay->sent == std::vector<Hash32>{resend.tx_hash});
+}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -379,6 +380,8 @@ asio::awaitable<SubmitResult> FanOutSubmitter::submit_public(const SubmitRequest
 
 asio::awaitable<SubmitResult> FanOutSubmitter::submit(const SubmitRequest& request) {
     nonce_of_[request.tx_hash] = request.nonce;
+    std::uint64_t& seen = last_seen_[request.nonce];
+    seen = std::max(seen, request.head_number);
     if (went_public(request.tx_hash) && fallback_ != nullptr) {
         // A re-send (dropped from the mempool, or an unconfirmed send after an error) of bytes
         // the public mempool has seen: the public way again, as a public attempt is tracked.
@@ -460,6 +463,10 @@ asio::awaitable<Visibility> FanOutSubmitter::visibility(const Hash32& tx_hash, s
         any = true;
     }
     if (!any) co_return Visibility::kUnknown;
+    if (auto seen = nonce_of_.find(tx_hash); seen != nonce_of_.end()) {
+        std::uint64_t& last = last_seen_[seen->second];
+        last = std::max(last, head);
+    }
     if (best == Visibility::kExpired || best == Visibility::kFailed) {
         auto it = nonce_of_.find(tx_hash);
         if (it != nonce_of_.end()) {
@@ -490,6 +497,24 @@ asio::awaitable<bool> FanOutSubmitter::cancel(const Hash32& tx_hash) {
 asio::awaitable<void> FanOutSubmitter::on_head(std::uint64_t head_number) {
     for (auto& relay : relays_) co_await relay->on_head(head_number);
     if (fallback_) co_await fallback_->on_head(head_number);
+    // Forget nonces idle for kForgetAfterBlocks (see the declaration).
+    std::set<std::uint64_t> stale;
+    for (const auto& [nonce, seen] : last_seen_)
+        if (seen + kForgetAfterBlocks < head_number) stale.insert(nonce);
+    if (stale.empty()) co_return;
+    for (auto it = nonce_of_.begin(); it != nonce_of_.end();) {
+        if (stale.count(it->second) != 0) {
+            public_.erase(it->first);
+            it = nonce_of_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (std::uint64_t nonce : stale) {
+        failed_.erase(nonce);
+        alerted_.erase(nonce);
+        last_seen_.erase(nonce);
+    }
 }
 
 }  // namespace keeper::mev

@@ -190,6 +190,13 @@ public:
     /// True when `tx_hash` was sent through the public fallback (it is visible in the mempool).
     [[nodiscard]] bool went_public(const Hash32& tx_hash) const { return public_.count(tx_hash) != 0; }
     [[nodiscard]] std::size_t relay_count() const noexcept { return relays_.size(); }
+    /// What a nonce's memory is kept for after its last send or window: about a day of 12 s
+    /// blocks. Older nonces are long mined or replaced; on_head forgets their hashes, public
+    /// flags (the executor journals those) and failed-window counts, so a daemon that runs for
+    /// months holds only the recent ones.
+    static constexpr std::uint64_t kForgetAfterBlocks = 7200;
+    /// Nonces with anything remembered (tests, memory hygiene).
+    [[nodiscard]] std::size_t remembered_nonces() const noexcept { return last_seen_.size(); }
 
 private:
     asio::awaitable<submit::SubmitResult> submit_public(const submit::SubmitRequest& request,
@@ -204,6 +211,7 @@ private:
     std::map<Hash32, bool> public_;                     // hashes sent through the fallback
     std::map<std::uint64_t, std::vector<Hash32>> failed_;  // nonce -> hashes whose window failed
     std::map<std::uint64_t, bool> alerted_;
+    std::map<std::uint64_t, std::uint64_t> last_seen_;     // nonce -> the last head it was sent or looked at
 };
 
 /// Visibility ranking across channels: the one that says the transaction can still land wins.

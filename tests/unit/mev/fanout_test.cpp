@@ -241,3 +241,38 @@ TEST_CASE("fan-out: bytes journaled as public (a restart) are re-sent through th
     CHECK(off.fallback->sent.empty());
     CHECK(off.relay->sent == std::vector<Hash32>{resend.tx_hash});
 }
+
+TEST_CASE("fan-out: a nonce idle for a day of blocks is forgotten: hashes, public flags, failed windows", "[mev]") {
+    World w(true, 1);
+    // Nonce 5: one failed window, then the fallback's public send at head 110.
+    SubmitRequest first = request(5, 0);
+    first.head_number = 100;
+    CHECK(w.send(first).status == SubmitStatus::kAccepted);
+    w.relay->visibility = Visibility::kFailed;
+    CHECK(w.look(first, 105) == Visibility::kFailed);
+    SubmitRequest second = request(5, 1);
+    second.head_number = 110;
+    CHECK(w.send(second).status == SubmitStatus::kAccepted);
+    CHECK_FALSE(w.fan->sent_privately(second.tx_hash));
+    // Nonce 6: sent much later, still fresh at the end.
+    SubmitRequest later = request(6, 0);
+    later.head_number = 110 + mev::FanOutSubmitter::kForgetAfterBlocks;
+    w.relay->visibility = Visibility::kPending;
+    CHECK(w.send(later).status == SubmitStatus::kAccepted);
+    CHECK(w.fan->remembered_nonces() == 2);
+
+    await([&]() -> asio::awaitable<bool> {
+        co_await w.fan->on_head(110 + mev::FanOutSubmitter::kForgetAfterBlocks);  // not yet idle long enough
+        co_return true;
+    }());
+    CHECK(w.fan->remembered_nonces() == 2);
+    CHECK(w.fan->failed_windows(5) == 1);
+    await([&]() -> asio::awaitable<bool> {
+        co_await w.fan->on_head(111 + mev::FanOutSubmitter::kForgetAfterBlocks);
+        co_return true;
+    }());
+    CHECK(w.fan->remembered_nonces() == 1);
+    CHECK(w.fan->failed_windows(5) == 0);
+    CHECK(w.fan->sent_privately(second.tx_hash));  // forgotten here; the executor journals it as public
+    CHECK(w.look(later, 111 + mev::FanOutSubmitter::kForgetAfterBlocks) == Visibility::kPending);
+}

@@ -382,16 +382,12 @@ asio::awaitable<SubmitResult> FanOutSubmitter::submit(const SubmitRequest& reque
     nonce_of_[request.tx_hash] = request.nonce;
     std::uint64_t& seen = last_seen_[request.nonce];
     seen = std::max(seen, request.head_number);
-    if (went_public(request.tx_hash) && fallback_ != nullptr) {
-        // A re-send (dropped from the mempool, or an unconfirmed send after an error) of bytes
-        // the public mempool has seen: the public way again, as a public attempt is tracked.
-        spdlog::info("mev: tx {} nonce {} went public earlier: re-sent through {}", to_hex(request.tx_hash),
-                     request.nonce, fallback_->name());
-        co_return co_await fallback_->submit(request);
-    }
-    if (request.went_public && may_go_public()) {
-        // The same, for bytes journaled as public before a restart (this run never saw them go
-        // out). Only while the operator's public fallback is still on: otherwise the relays.
+    // A re-send (dropped from the mempool, or an unconfirmed send after an error) of bytes the
+    // public mempool has seen goes the public way again, as a public attempt is tracked: bytes
+    // this run sent publicly, or bytes journaled as public before a restart (the latter only
+    // while the operator's public fallback is still on; otherwise the relays).
+    const bool sent_public_here = went_public(request.tx_hash) && fallback_ != nullptr;
+    if (sent_public_here || (request.went_public && may_go_public())) {
         spdlog::info("mev: tx {} nonce {} went public earlier: re-sent through {}", to_hex(request.tx_hash),
                      request.nonce, fallback_->name());
         SubmitResult r = co_await fallback_->submit(request);

@@ -122,6 +122,34 @@ using VI = __m256i;
     return _mm256_mul_pd(erfcx_estrin<0, kErfcxDegree + 1>(powers), r);
 }
 
+// From ln(F/K), sigma sqrt(T), its inverse and F/K: d1, d2, the density term e^{-d1^2/2} and
+// the two normal tails Phi(-|d1|), Phi(-|d2|); `ok` loses the lanes with |d1| or |d2| >= 37.5
+// (e^{-d^2/2} >= e^{-703}, a normal double, inside). Shared by the Greeks batch and the
+// prepared value/delta/gamma kernel.
+struct Tails4 {
+    V d1, d2, e1, tail1, tail2;
+};
+[[gnu::always_inline]] inline Tails4 tails4_in_range(V x, V s, V inv_s, V forward_over_strike, V& ok) noexcept {
+    const V sign_bit = splat(-0.0);
+    Tails4 t;
+    t.d1 = _mm256_fmadd_pd(x, inv_s, _mm256_mul_pd(splat(0.5), s));
+    t.d2 = _mm256_sub_pd(t.d1, s);
+    const V a1 = _mm256_andnot_pd(sign_bit, t.d1);
+    const V a2 = _mm256_andnot_pd(sign_bit, t.d2);
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(_mm256_max_pd(a1, a2), splat(37.5), _CMP_LT_OQ));
+    // e1 = exp(-a1^2/2): a1 = hi + lo with hi its top 26 bits, hi^2 exact, the rest into the
+    // reduced argument.
+    const V hi = _mm256_and_pd(a1, bits_to_v(_mm256_set1_epi64x(static_cast<long long>(0xfffffffff8000000u))));
+    const V lo = _mm256_sub_pd(a1, hi);
+    t.e1 = exp4_in_range(_mm256_mul_pd(splat(-0.5), _mm256_mul_pd(hi, hi)),
+                         _mm256_mul_pd(_mm256_mul_pd(splat(-0.5), lo), _mm256_add_pd(_mm256_add_pd(hi, hi), lo)));
+    const V half_e1 = _mm256_mul_pd(splat(0.5), t.e1);
+    const V half_e2 = _mm256_mul_pd(half_e1, forward_over_strike);  // e^{-d2^2/2} = e^{-d1^2/2} F/K
+    t.tail1 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a1, splat(kInvSqrt2))), half_e1);
+    t.tail2 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a2, splat(kInvSqrt2))), half_e2);
+    return t;
+}
+
 struct Greeks4 {
     V price, delta, gamma, vega, theta, rho, vanna, volga;
 };
@@ -153,21 +181,8 @@ template <bool kFull>
     const V growth = exp4_in_range(carry_time, zero);  // F / S
     const V df_q = _mm256_mul_pd(df_r, growth);
     const V x = _mm256_add_pd(log4_in_range(moneyness), carry_time);  // ln(F/K)
-    const V d1 = _mm256_fmadd_pd(x, inv_s, _mm256_mul_pd(splat(0.5), s));
-    const V d2 = _mm256_sub_pd(d1, s);
-    const V a1 = _mm256_andnot_pd(sign_bit, d1);
-    const V a2 = _mm256_andnot_pd(sign_bit, d2);
-    ok = _mm256_and_pd(ok, _mm256_cmp_pd(_mm256_max_pd(a1, a2), splat(37.5), _CMP_LT_OQ));
-    // e1 = exp(-a1^2/2): a1 = hi + lo with hi its top 26 bits, hi^2 exact, the rest into the
-    // reduced argument.
-    const V hi = _mm256_and_pd(a1, bits_to_v(_mm256_set1_epi64x(static_cast<long long>(0xfffffffff8000000u))));
-    const V lo = _mm256_sub_pd(a1, hi);
-    const V e1 = exp4_in_range(_mm256_mul_pd(splat(-0.5), _mm256_mul_pd(hi, hi)),
-                               _mm256_mul_pd(_mm256_mul_pd(splat(-0.5), lo), _mm256_add_pd(_mm256_add_pd(hi, hi), lo)));
-    const V half_e1 = _mm256_mul_pd(splat(0.5), e1);
-    const V half_e2 = _mm256_mul_pd(half_e1, _mm256_mul_pd(moneyness, growth));  // e^{-d2^2/2} = e^{-d1^2/2} F/K
-    const V tail1 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a1, splat(kInvSqrt2))), half_e1);  // Phi(-|d1|)
-    const V tail2 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a2, splat(kInvSqrt2))), half_e2);  // Phi(-|d2|)
+    const Tails4 t = tails4_in_range(x, s, inv_s, _mm256_mul_pd(moneyness, growth), ok);
+    const V d1 = t.d1, d2 = t.d2, e1 = t.e1, tail1 = t.tail1, tail2 = t.tail2;
     const V n1 = _mm256_mul_pd(splat(kInvSqrt2Pi), e1);
     // Phi(w d) = w d < 0 ? tail : 1 - tail, the sign of w d being sign(d) xor put.
     const V one = splat(1.0);
@@ -288,7 +303,6 @@ bool batch_options_fast(const OptionSpec* options, Out* out, std::size_t n) noex
 // its book here at every step of every path.
 [[gnu::always_inline]] inline bool value_delta_gamma4_in_range(const PreparedColumns& in, const double* spot,
                                                                std::size_t i, V& price, V& delta, V& gamma) noexcept {
-    const V sign_bit = splat(-0.0);
     const V s_spot = _mm256_loadu_pd(spot + i);
     const V s = _mm256_loadu_pd(in.s + i);
     const V inv_s = _mm256_loadu_pd(in.inv_s + i);
@@ -299,20 +313,9 @@ bool batch_options_fast(const OptionSpec* options, Out* out, std::size_t n) noex
                          _mm256_cmp_pd(moneyness, splat(std::numeric_limits<double>::max()), _CMP_LE_OQ));
     const V inv_s_over_spot = _mm256_div_pd(inv_s, s_spot);                                   // off the chain
     const V x = _mm256_add_pd(log4_in_range(moneyness), _mm256_loadu_pd(in.carry_time + i));  // ln(F/K)
-    const V d1 = _mm256_fmadd_pd(x, inv_s, _mm256_mul_pd(splat(0.5), s));
-    const V d2 = _mm256_sub_pd(d1, s);
-    const V a1 = _mm256_andnot_pd(sign_bit, d1);
-    const V a2 = _mm256_andnot_pd(sign_bit, d2);
-    ok = _mm256_and_pd(ok, _mm256_cmp_pd(_mm256_max_pd(a1, a2), splat(37.5), _CMP_LT_OQ));
-    const V hi = _mm256_and_pd(a1, bits_to_v(_mm256_set1_epi64x(static_cast<long long>(0xfffffffff8000000u))));
-    const V lo = _mm256_sub_pd(a1, hi);
-    const V e1 = exp4_in_range(_mm256_mul_pd(splat(-0.5), _mm256_mul_pd(hi, hi)),
-                               _mm256_mul_pd(_mm256_mul_pd(splat(-0.5), lo), _mm256_add_pd(_mm256_add_pd(hi, hi), lo)));
-    const V half_e1 = _mm256_mul_pd(splat(0.5), e1);
-    // e^{-d2^2/2} = e^{-d1^2/2} F/K
-    const V half_e2 = _mm256_mul_pd(half_e1, _mm256_mul_pd(s_spot, _mm256_loadu_pd(in.growth_over_strike + i)));
-    const V tail1 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a1, splat(kInvSqrt2))), half_e1);  // Phi(-|d1|)
-    const V tail2 = _mm256_mul_pd(erfcx4(_mm256_mul_pd(a2, splat(kInvSqrt2))), half_e2);  // Phi(-|d2|)
+    const Tails4 t =
+        tails4_in_range(x, s, inv_s, _mm256_mul_pd(s_spot, _mm256_loadu_pd(in.growth_over_strike + i)), ok);
+    const V d1 = t.d1, d2 = t.d2, e1 = t.e1, tail1 = t.tail1, tail2 = t.tail2;
     // Phi(w d) = w d < 0 ? tail : 1 - tail, chosen by the sign bit of w d.
     const V one = splat(1.0);
     const V cdf1 = _mm256_blendv_pd(_mm256_sub_pd(one, tail1), tail1, _mm256_mul_pd(w, d1));

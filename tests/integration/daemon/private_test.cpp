@@ -797,6 +797,17 @@ bool at_least_ten_percent_above(const U256& next, const U256& previous) {
     return next * 100 >= previous * 110;
 }
 
+// The fallback cases: a private window of two blocks, and two missed windows of a nonce before
+// the fan-out goes public; the executor alerts its missed windows at the same count.
+constexpr std::uint64_t kFallbackWindow = 2;
+constexpr std::uint32_t kFallbackAfterWindows = 2;
+
+daemon::ExecutorSettings fallback_settings() {
+    daemon::ExecutorSettings settings = executor_settings();
+    settings.private_alert_after_windows = kFallbackAfterWindows;
+    return settings;
+}
+
 /// Plays the executor's part up to the fallback: a trade sent privately at nonce 0, then
 /// `failed_windows` windows pass without inclusion (the relay never includes: blocks come from
 /// anvil_mine), each re-planned at nonce 0; the last re-plan goes to the public mempool. Checks
@@ -893,10 +904,10 @@ TEST_CASE(
     "private relay + public fallback: a base-fee spike above the public attempt's max fee: re-sent, then replaced "
     "under the replacement rule, lands once") {
     Chain chain;
-    constexpr std::uint64_t kWindow = 2;
-    constexpr std::uint32_t kFailedWindows = 2;  // then the fan-out falls back to the public mempool
-    daemon::ExecutorSettings settings = executor_settings();
-    settings.private_alert_after_windows = kFailedWindows;
+    constexpr std::uint64_t kWindow = kFallbackWindow;
+    constexpr std::uint32_t kFailedWindows =
+        kFallbackAfterWindows;  // then the fan-out falls back to the public mempool
+    const daemon::ExecutorSettings settings = fallback_settings();
     REQUIRE(daemon::validate(settings));
     FallbackHarness h(chain, kWindow, kFailedWindows, settings);
     REQUIRE(h.submitter.may_go_public());
@@ -960,10 +971,10 @@ TEST_CASE(
     "private relay + public fallback: the public attempt held by the node but not mined is bumped, the node takes the "
     "replacement, lands once") {
     Chain chain;
-    constexpr std::uint64_t kWindow = 2;
-    constexpr std::uint32_t kFailedWindows = 2;
-    daemon::ExecutorSettings settings = executor_settings();
-    settings.private_alert_after_windows = kFailedWindows;
+    constexpr std::uint64_t kWindow = kFallbackWindow;
+    constexpr std::uint32_t kFailedWindows =
+        kFallbackAfterWindows;  // then the fan-out falls back to the public mempool
+    const daemon::ExecutorSettings settings = fallback_settings();
     FallbackHarness h(chain, kWindow, kFailedWindows, settings);
     auto& ex = h.ex;
 
@@ -1029,10 +1040,10 @@ TEST_CASE(
     "private relay + public fallback: after a restart the public attempt is still tracked as public (the journal's "
     "flag): dropped bytes re-sent the public way, replaced under the replacement rule, lands once") {
     Chain chain;
-    constexpr std::uint64_t kWindow = 2;
-    constexpr std::uint32_t kFailedWindows = 2;
-    daemon::ExecutorSettings settings = executor_settings();
-    settings.private_alert_after_windows = kFailedWindows;
+    constexpr std::uint64_t kWindow = kFallbackWindow;
+    constexpr std::uint32_t kFailedWindows =
+        kFallbackAfterWindows;  // then the fan-out falls back to the public mempool
+    const daemon::ExecutorSettings settings = fallback_settings();
     WentPublic went;
     txm::Fees public_fees;
     {

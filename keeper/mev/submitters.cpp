@@ -459,20 +459,17 @@ asio::awaitable<Visibility> FanOutSubmitter::visibility(const Hash32& tx_hash, s
         any = true;
     }
     if (!any) co_return Visibility::kUnknown;
-    if (auto seen = nonce_of_.find(tx_hash); seen != nonce_of_.end()) {
-        std::uint64_t& last = last_seen_[seen->second];
-        last = std::max(last, head);
-    }
+    auto it = nonce_of_.find(tx_hash);
+    if (it == nonce_of_.end()) co_return best;  // not sent through this fan-out
+    std::uint64_t& last = last_seen_[it->second];
+    last = std::max(last, head);
     if (best == Visibility::kExpired || best == Visibility::kFailed) {
-        auto it = nonce_of_.find(tx_hash);
-        if (it != nonce_of_.end()) {
-            auto& hashes = failed_[it->second];
-            if (std::find(hashes.begin(), hashes.end(), tx_hash) == hashes.end()) {
-                hashes.push_back(tx_hash);
-                spdlog::warn("mev: private window of tx {} (nonce {}) passed without inclusion ({} so far for this "
-                             "nonce): re-plan and re-sign at the same nonce",
-                             to_hex(tx_hash), it->second, hashes.size());
-            }
+        auto& hashes = failed_[it->second];
+        if (std::find(hashes.begin(), hashes.end(), tx_hash) == hashes.end()) {
+            hashes.push_back(tx_hash);
+            spdlog::warn("mev: private window of tx {} (nonce {}) passed without inclusion ({} so far for this "
+                         "nonce): re-plan and re-sign at the same nonce",
+                         to_hex(tx_hash), it->second, hashes.size());
         }
     }
     co_return best;

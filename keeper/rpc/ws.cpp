@@ -26,8 +26,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using PlainWs = websocket::stream<beast::tcp_stream>;
-using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+// No permessage-deflate (the second argument): never offered, and no zlib code compiled in.
+using PlainWs = websocket::stream<beast::tcp_stream, false>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>, false>;
 
 // The websocket options common to ws:// and wss://, then the upgrade request.
 template <class Ws>

@@ -61,11 +61,15 @@ const txm::AttemptView* newest_attempt(const std::vector<txm::IntentView>& views
     return nullptr;
 }
 
-const txm::AttemptView* attempt_by_id(const std::vector<txm::IntentView>& views, txm::AttemptId id) {
-    for (const auto& v : views)
-        for (const auto& a : v.attempts)
-            if (a.id == id) return &a;
-    return nullptr;
+/// Private windows the journal shows missed at `nonce` before attempt `before`: the intent's
+/// earlier attempts at that nonce that stayed private. Each was superseded because its window
+/// passed (or withdrawn with an expired trade); SubmitRequest::missed_windows carries the count,
+/// so a restarted fan-out falls back to the public mempool when the operator's count is reached.
+std::uint32_t missed_windows_in(const txm::IntentView& view, std::uint64_t nonce, txm::AttemptId before) {
+    std::uint32_t n = 0;
+    for (const auto& a : view.attempts)
+        if (a.id < before && a.nonce == nonce && !a.went_public) ++n;
+    return n;
 }
 
 /// The fees of an attempt replacing `current`, which went to the public mempool: the node
@@ -305,6 +309,7 @@ asio::awaitable<Expected<Executor::Sent, std::string>> Executor::sign_and_send(
     req.tx_hash = stx->hash();
     req.nonce = nonce;
     req.head_number = head.number;
+    if (auto view = journal_.intent_view(intent)) req.missed_windows = missed_windows_in(*view, nonce, sent.attempt);
     // A private window never outlives the swap's deadline (a cancel has none: the channel's window).
     if (kind == AttemptKind::kIntent) {
         if (auto rec = journal_.intent(intent); rec && rec->decision.deadline != 0)
@@ -905,8 +910,15 @@ asio::awaitable<void> Executor::apply(const txm::Action& action, const std::vect
     if (const auto* a = std::get_if<txm::SignIntent>(&action)) {
         co_await sign_new(a->intent, head);
     } else if (const auto* b = std::get_if<txm::Broadcast>(&action)) {
-        const txm::AttemptView* journaled = attempt_by_id(views, b->attempt);
-        co_await resend(b->attempt, b->raw, b->reason, journaled != nullptr && journaled->went_public, head);
+        const txm::AttemptView* journaled = nullptr;
+        std::uint32_t missed = 0;
+        for (const auto& v : views)
+            for (const auto& at : v.attempts)
+                if (at.id == b->attempt) {
+                    journaled = &at;
+                    missed = missed_windows_in(v, at.nonce, at.id);
+                }
+        co_await resend(b->attempt, b->raw, b->reason, journaled != nullptr && journaled->went_public, missed, head);
     } else if (const auto* r = std::get_if<txm::SignReplacement>(&action)) {
         co_await sign_again(r->intent, AttemptKind::kIntent, r->nonce, views, head);
     } else if (const auto* c = std::get_if<txm::SignCancel>(&action)) {
@@ -1034,13 +1046,15 @@ asio::awaitable<void> Executor::sign_again(IntentId intent, AttemptKind kind, st
 }
 
 asio::awaitable<void> Executor::resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
-                                       bool journaled_public, const rpc::BlockHeader& head) {
+                                       bool journaled_public, std::uint32_t missed_windows,
+                                       const rpc::BlockHeader& head) {
     submit::SubmitRequest req;
     req.raw = raw;
     req.tx_hash = keccak256(ByteView(raw));
     req.head_number = head.number;
     req.went_public = journaled_public;  // the public way again, also after a restart
     if (auto decoded = SignedTransaction::decode(ByteView(raw))) req.nonce = decoded->nonce;
+    req.missed_windows = missed_windows;
     const submit::SubmitResult result = co_await submitter_.submit(req);
     ++stats_.rebroadcast;
     spdlog::info("executor: attempt {} re-sent ({}), same bytes, tx {}: {}{}{}", attempt, to_string(reason),

@@ -326,9 +326,10 @@ private:
     std::vector<txm::Action> private_actions(const txm::IntentView& view, std::vector<txm::Action> actions,
                                              bool newest_pending, std::uint64_t head_timestamp);
     /// Re-sends journaled bytes; `journaled_public`: the attempt reached the public mempool
-    /// before (the journal's flag), so a private submitter's fallback delivers it publicly again.
+    /// before (the journal's flag), so a private submitter's fallback delivers it publicly again;
+    /// `missed_windows`: the private windows the journal shows missed at its nonce before it.
     asio::awaitable<void> resend(txm::AttemptId attempt, const Bytes& raw, txm::BroadcastReason reason,
-                                 bool journaled_public, const rpc::BlockHeader& head);
+                                 bool journaled_public, std::uint32_t missed_windows, const rpc::BlockHeader& head);
     /// Whether an attempt went to the public mempool: journaled so (also before a restart), or
     /// the submitter says so for this run (a public submitter; the fan-out's fallback).
     [[nodiscard]] bool went_public(const txm::AttemptView& a) const {

@@ -394,7 +394,8 @@ asio::awaitable<SubmitResult> FanOutSubmitter::submit(const SubmitRequest& reque
         if (r.status == SubmitStatus::kAccepted) public_[request.tx_hash] = true;
         co_return r;
     }
-    const std::uint32_t failures = failed_windows(request.nonce);
+    // This run's count, or the journal's when it knows more (a restart forgets this one's).
+    const std::uint32_t failures = std::max(failed_windows(request.nonce), request.missed_windows);
     const bool exhausted = settings_.alert_after_failures > 0 && failures >= settings_.alert_after_failures;
     const bool can_fall_back = settings_.public_fallback && fallback_ != nullptr;
     if (exhausted && !alerted_[request.nonce]) {

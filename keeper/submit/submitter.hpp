@@ -36,6 +36,11 @@ struct SubmitRequest {
     /// These exact bytes reached the public mempool before (journaled, e.g. before a restart):
     /// a re-send goes the public way again, where a private submitter has one.
     bool went_public{false};
+    /// Private windows that earlier attempts at this nonce missed, as the journal knows them
+    /// (the executor counts the nonce's earlier attempts that stayed private: each was superseded
+    /// because its window passed, or withdrawn with an expired trade). A submitter that counts
+    /// failed windows itself starts from zero after a restart; it takes the larger of the two.
+    std::uint32_t missed_windows{0};
 };
 
 enum class SubmitStatus : std::uint8_t {

@@ -1098,15 +1098,17 @@ TEST_CASE(
         CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
                                          public_fees.max_priority_fee_per_gas));
         CHECK(replacement.fees.max_fee_per_gas > spike);
-        // This fan-out has counted no failed window for nonce 0, so the replacement goes to the
-        // relays, privately (the public bytes it replaces are gone from the node's pool).
-        CHECK(h.submitter.sent_privately(replacement.tx_hash));
-        CHECK_FALSE(replacement.went_public);
-        CHECK(h.relay.held() == 1);  // the replacement only: the dropped public bytes never went to the relay
+        // This fan-out has counted no failed window for nonce 0, but the journal shows the two
+        // private attempts before the public one: the replacement goes public as it would have
+        // without the restart, and the node takes it.
+        CHECK_FALSE(h.submitter.sent_privately(replacement.tx_hash));
+        CHECK(replacement.went_public);
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(replacement.tx_hash.view())}});
+        CHECK(h.relay.held() == 0);         // nothing of nonce 0 went to this run's relay
+        REQUIRE(h.mev_alerts.size() == 1);  // this run's alert: the journal's count reached the operator's
+        CHECK(h.mev_alerts[0].failed_windows == kFailedWindows);
 
-        // The relay includes it; the executor follows it to final.
-        chain.next_base_fee(spike);
-        h.relay.mine();
+        // Mined under the spike; the executor follows it to final.
         for (std::uint64_t i = 0; i < settings.machine.confirmations + 1; ++i) {
             head = co_await latest(h.pool);
             co_await ex.on_head(head);
@@ -1117,4 +1119,93 @@ TEST_CASE(
         co_await ex.on_head(head);
     }());
     check_landed_once(h, went.intent, went.hashes);
+}
+
+TEST_CASE(
+    "private relay + public fallback: windows missed before a restart still count (the journal's attempts): the "
+    "re-plan at the operator's count goes public, alerts, lands once") {
+    Chain chain;
+    constexpr std::uint64_t kWindow = kFallbackWindow;
+    constexpr std::uint32_t kFailedWindows = kFallbackAfterWindows;
+    const daemon::ExecutorSettings settings = fallback_settings();
+    txm::IntentId id = 0;
+    std::vector<Hash32> hashes;
+    {
+        // The first run: the trade misses one window, is re-planned privately, and its second
+        // window passes too; the keeper stops before it re-plans again.
+        FallbackHarness before(chain, kWindow, kFailedWindows, settings);
+        run(before.io, [&]() -> asio::awaitable<void> {
+            auto started = co_await before.pool.start();
+            REQUIRE(started);
+            chain.automine(false);
+            chain.next_base_fee(kGwei);
+            chain.mine();
+            auto head = co_await latest(before.pool);
+            REQUIRE(co_await before.ex.start(head));
+            const daemon::ExecuteResult r =
+                co_await before.ex.execute(buy_plan("restart", head.timestamp + 3000), chain.vault, head);
+            INFO(r.detail);
+            REQUIRE(r.outcome == ExecuteOutcome::kSubmitted);
+            id = *r.intent;
+            hashes.push_back(*r.tx_hash);
+            for (std::uint32_t w = 1; w <= kFailedWindows; ++w) {
+                for (std::uint64_t i = 0; i < kWindow + 2 && before.ex.awaiting_replan().empty(); ++i) {
+                    chain.mine();
+                    head = co_await latest(before.pool);
+                    co_await before.ex.on_head(head);
+                }
+                REQUIRE(before.ex.awaiting_replan().size() == 1);
+                if (w == kFailedWindows) break;  // stopped while awaiting this re-plan
+                const daemon::ReplanResult rr = co_await before.ex.replan(
+                    id, buy_plan("restart-replan-" + std::to_string(w), head.timestamp + 3000), head);
+                INFO(rr.detail);
+                REQUIRE(rr.outcome == daemon::ReplanOutcome::kResigned);
+                hashes.push_back(*rr.tx_hash);
+            }
+            CHECK(before.mev_alerts.empty());  // one window short of the operator's count when sent
+            for (const Hash32& h : hashes) CHECK(before.submitter.sent_privately(h));
+            CHECK(keeper_pool(chain).empty());
+        }());
+    }  // the keeper stops: the fan-out's failed-window counts are gone, the journal's attempts stay
+
+    FallbackHarness h(chain, kWindow, kFailedWindows, settings);
+    auto& ex = h.ex;
+    run(h.io, [&]() -> asio::awaitable<void> {
+        auto started = co_await h.pool.start();
+        REQUIRE(started);
+        auto head = co_await latest(h.pool);
+        REQUIRE(co_await ex.start(head));
+        // The newest attempt is held by no relay of this run: its window is over, re-plan.
+        for (std::uint64_t i = 0; i < kWindow + 2 && ex.awaiting_replan().empty(); ++i) {
+            chain.mine();
+            head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+        }
+        REQUIRE(ex.awaiting_replan().size() == 1);
+        CHECK(h.submitter.failed_windows(0) == 0);  // this fan-out counted nothing itself
+        const daemon::ReplanResult rr =
+            co_await ex.replan(id, buy_plan("restart-replan-after", head.timestamp + 3000), head);
+        INFO(rr.detail);
+        REQUIRE(rr.outcome == daemon::ReplanOutcome::kResigned);
+        REQUIRE(rr.tx_hash);
+        hashes.push_back(*rr.tx_hash);
+        // Two private windows missed at nonce 0 (the journal's two private attempts): the
+        // operator's count, so the fan-out alerts and goes public, as it would have without the
+        // restart.
+        CHECK_FALSE(h.submitter.sent_privately(*rr.tx_hash));
+        CHECK(ok(h.journal.intent_view(id)).attempts.back().went_public);
+        REQUIRE(h.mev_alerts.size() == 1);
+        CHECK(h.mev_alerts[0].nonce == 0);
+        CHECK(h.mev_alerts[0].failed_windows == kFailedWindows);
+        CHECK(h.mev_alerts[0].falling_back_to_public);
+        CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(rr.tx_hash->view())}});
+        CHECK(h.relay.held() == 0);
+
+        for (std::uint64_t i = 0; i < settings.machine.confirmations + 2; ++i) {
+            chain.mine();
+            head = co_await latest(h.pool);
+            co_await ex.on_head(head);
+        }
+    }());
+    check_landed_once(h, id, hashes);
 }

@@ -242,6 +242,51 @@ TEST_CASE("fan-out: bytes journaled as public (a restart) are re-sent through th
     CHECK(off.relay->sent == std::vector<Hash32>{resend.tx_hash});
 }
 
+TEST_CASE("fan-out: the journal's missed windows count after a restart: the fallback at the operator's count",
+          "[mev]") {
+    // A fresh fan-out, as after a restart: it counted no window, the journal knows of two.
+    World w(true, 2);
+    SubmitRequest one_missed = request(5, 1);
+    one_missed.missed_windows = 1;
+    CHECK(w.send(one_missed).status == SubmitStatus::kAccepted);
+    CHECK(w.fan->sent_privately(one_missed.tx_hash));  // below the count: the relays
+    CHECK(w.alerts.empty());
+
+    SubmitRequest two_missed = request(5, 2);
+    two_missed.missed_windows = 2;
+    const SubmitResult r = w.send(two_missed);
+    CHECK(r.accepted_by == std::vector<std::string>{"public"});
+    CHECK_FALSE(w.fan->sent_privately(two_missed.tx_hash));
+    REQUIRE(w.alerts.size() == 1);
+    CHECK(w.alerts[0].nonce == 5);
+    CHECK(w.alerts[0].failed_windows == 2);
+    CHECK(w.alerts[0].falling_back_to_public);
+    CHECK(w.relay->sent == std::vector<Hash32>{one_missed.tx_hash});
+    CHECK(w.fallback->sent == std::vector<Hash32>{two_missed.tx_hash});
+
+    // The larger count decides: this run's own count when the request's is behind it.
+    World own(true, 2);
+    own.relay->visibility = Visibility::kExpired;
+    for (std::uint64_t attempt = 0; attempt < 2; ++attempt) {
+        const SubmitRequest sent = request(6, attempt);
+        CHECK(own.send(sent).status == SubmitStatus::kAccepted);
+        CHECK(own.look(sent, 110 + attempt) == Visibility::kExpired);
+    }
+    SubmitRequest behind = request(6, 2);
+    behind.missed_windows = 1;
+    CHECK(own.send(behind).accepted_by == std::vector<std::string>{"public"});
+
+    // Without the operator's fallback the journal's count only alerts; the send stays private.
+    World off(false, 2);
+    SubmitRequest exhausted = request(9, 3);
+    exhausted.missed_windows = 3;
+    CHECK(off.send(exhausted).status == SubmitStatus::kAccepted);
+    CHECK(off.fan->sent_privately(exhausted.tx_hash));
+    REQUIRE(off.alerts.size() == 1);
+    CHECK_FALSE(off.alerts[0].falling_back_to_public);
+    CHECK(off.fallback->sent.empty());
+}
+
 TEST_CASE("fan-out: a nonce idle for a day of blocks is forgotten: hashes, public flags, failed windows", "[mev]") {
     World w(true, 1);
     // Nonce 5: one failed window, then the fallback's public send at head 110.

@@ -1,14 +1,11 @@
-// Shared helpers of the MEV integration tests: run a coroutine to completion, sign a keeper
+// Shared helpers of the MEV integration tests (run_co comes from support/run_co.hpp): sign a keeper
 // transaction, read balances with cast.
 #pragma once
 
 #include <utility>  // before Asio (Boost 1.74)
 
-#include <exception>
-#include <optional>
 #include <string>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -17,34 +14,12 @@
 #include "keeper/crypto/keccak.hpp"
 #include "keeper/tx/transaction.hpp"
 #include "support/anvil.hpp"
+#include "support/run_co.hpp"
 #include "support/stack.hpp"
 
 namespace keeper::test {
 
 namespace asio = boost::asio;
-
-/// Runs `aw` on `ioc` until it completes; rethrows what it threw.
-template <class T>
-T run_co(asio::io_context& ioc, asio::awaitable<T> aw) {
-    std::optional<T> result;
-    std::exception_ptr error;
-    asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
-        error = e;
-        if (!e) result = std::move(v);
-    });
-    ioc.restart();
-    ioc.run();
-    if (error) std::rethrow_exception(error);
-    return std::move(*result);
-}
-
-inline void run_co(asio::io_context& ioc, asio::awaitable<void> aw) {
-    std::exception_ptr error;
-    asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e) { error = e; });
-    ioc.restart();
-    ioc.run();
-    if (error) std::rethrow_exception(error);
-}
 
 /// The JSON result of a raw call to anvil (throws on an error object).
 inline nlohmann::json rpc_result(const AnvilProcess& anvil, const std::string& method, const std::string& params = "[]") {

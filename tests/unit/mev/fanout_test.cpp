@@ -7,19 +7,17 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "keeper/core/hex.hpp"
 #include "keeper/crypto/keccak.hpp"
 #include "keeper/mev/submitters.hpp"
 #include "keeper/submit/submitter.hpp"
+#include "support/run_co.hpp"
 
 using namespace keeper;
 using submit::SubmitRequest;
@@ -68,22 +66,6 @@ private:
     std::shared_ptr<FakeState> state_;
 };
 
-/// Runs one awaitable to completion on a fresh io_context and returns its value.
-template <class T>
-T await(asio::awaitable<T> a) {
-    asio::io_context io;
-    std::optional<T> out;
-    std::exception_ptr error;
-    asio::co_spawn(io, std::move(a), [&](std::exception_ptr e, T v) {
-        error = e;
-        if (!e) out = std::move(v);
-    });
-    io.run();
-    if (error) std::rethrow_exception(error);
-    REQUIRE(out);
-    return std::move(*out);
-}
-
 /// A distinct request per (nonce, attempt): the bytes are a stand-in, the hash is theirs.
 SubmitRequest request(std::uint64_t nonce, std::uint64_t attempt) {
     SubmitRequest r;
@@ -109,9 +91,13 @@ struct World {
                                                      [this](const mev::MevAlert& a) { alerts.push_back(a); });
     }
 
-    SubmitResult send(const SubmitRequest& r) { return await(fan->submit(r)); }
+    asio::io_context io;
+
+    SubmitResult send(const SubmitRequest& r) { return test::run_co(io, fan->submit(r)); }
     /// The executor's per-head question; the fan-out counts an expired window here.
-    Visibility look(const SubmitRequest& r, std::uint64_t head) { return await(fan->visibility(r.tx_hash, head)); }
+    Visibility look(const SubmitRequest& r, std::uint64_t head) {
+        return test::run_co(io, fan->visibility(r.tx_hash, head));
+    }
 };
 
 }  // namespace
@@ -306,16 +292,10 @@ TEST_CASE("fan-out: a nonce idle for a day of blocks is forgotten: hashes, publi
     CHECK(w.send(later).status == SubmitStatus::kAccepted);
     CHECK(w.fan->remembered_nonces() == 2);
 
-    await([&]() -> asio::awaitable<bool> {
-        co_await w.fan->on_head(110 + mev::FanOutSubmitter::kForgetAfterBlocks);  // not yet idle long enough
-        co_return true;
-    }());
+    test::run_co(w.io, w.fan->on_head(110 + mev::FanOutSubmitter::kForgetAfterBlocks));  // not yet idle long enough
     CHECK(w.fan->remembered_nonces() == 2);
     CHECK(w.fan->failed_windows(5) == 1);
-    await([&]() -> asio::awaitable<bool> {
-        co_await w.fan->on_head(111 + mev::FanOutSubmitter::kForgetAfterBlocks);
-        co_return true;
-    }());
+    test::run_co(w.io, w.fan->on_head(111 + mev::FanOutSubmitter::kForgetAfterBlocks));
     CHECK(w.fan->remembered_nonces() == 1);
     CHECK(w.fan->failed_windows(5) == 0);
     CHECK(w.fan->sent_privately(second.tx_hash));  // forgotten here; the executor journals it as public

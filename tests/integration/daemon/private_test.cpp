@@ -867,6 +867,38 @@ asio::awaitable<WentPublic> go_public(FallbackHarness& h, std::uint64_t window, 
     co_return out;
 }
 
+/// The base fee held at `spike`, above the public attempt's max fee (anvil evicts a transaction
+/// priced below the base fee; geth would keep it, stuck), one block per head, until the executor
+/// has bumped once or bump_after_blocks heads passed. Nothing is mined at the keeper's nonce, and
+/// nothing is re-planned: a public attempt is never waited on as a private window.
+asio::awaitable<void> spike_until_bumped(FallbackHarness& h, const U256& spike,
+                                         const daemon::ExecutorSettings& settings) {
+    for (std::uint64_t i = 0; i < settings.machine.bump_after_blocks && h.ex.stats().bumped == 0; ++i) {
+        h.chain.next_base_fee(spike);
+        h.chain.mine();
+        const auto head = co_await latest(h.pool);
+        co_await h.ex.on_head(head);
+        CHECK(h.chain.keeper_nonce() == 0);
+        CHECK(h.ex.awaiting_replan().empty());
+    }
+    CHECK(h.ex.stats().bumped == 1);
+}
+
+/// The attempt that replaced the public one, journaled after `went.hashes` (its hash is appended
+/// there): at nonce 0, both fee fields at least 10% above the public attempt's `public_fees`
+/// (the node's replacement rule; a fresh quote alone would keep the tip, which empty blocks
+/// price at the floor).
+txm::AttemptView replacement_of_public(FallbackHarness& h, WentPublic& went, const txm::Fees& public_fees) {
+    const auto view = ok(h.journal.intent_view(went.intent));
+    REQUIRE(view.attempts.size() == went.hashes.size() + 1);
+    txm::AttemptView replacement = view.attempts.back();
+    went.hashes.push_back(replacement.tx_hash);
+    CHECK(replacement.nonce == 0);
+    CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
+    CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas, public_fees.max_priority_fee_per_gas));
+    return replacement;
+}
+
 /// After the run: the intent final with `hashes.back()` mined once at nonce 0, nothing else.
 void check_landed_once(FallbackHarness& h, txm::IntentId id, const std::vector<Hash32>& hashes) {
     const auto view = ok(h.journal.intent_view(id));
@@ -925,30 +957,13 @@ TEST_CASE(
         // re-planned.
         const U256 spike = public_fees.max_fee_per_gas * 2;
         REQUIRE(spike * 2 < settings.fees.fee_cap);  // the market's price of a replacement stays under the cap
-        for (std::uint64_t i = 0; i < settings.machine.bump_after_blocks && ex.stats().bumped == 0; ++i) {
-            chain.next_base_fee(spike);
-            chain.mine();
-            const auto head = co_await latest(h.pool);
-            co_await ex.on_head(head);
-            CHECK(chain.keeper_nonce() == 0);  // not mined under the spike
-            CHECK(ex.awaiting_replan().empty());
-        }
-        CHECK(ex.stats().bumped == 1);
+        co_await spike_until_bumped(h, spike, settings);
         CHECK(ex.stats().rebroadcast >= 1);  // the dropped bytes, re-sent the public way first
         CHECK(has_alert(ex, "dropped"));
         CHECK(ex.stats().resigned_private == kFailedWindows);
         CHECK(ex.stats().replanned == kFailedWindows);
-        const auto view = ok(h.journal.intent_view(went.intent));
-        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
-        const txm::AttemptView& replacement = view.attempts.back();
-        went.hashes.push_back(replacement.tx_hash);
-        CHECK(replacement.nonce == 0);
+        const txm::AttemptView replacement = replacement_of_public(h, went, public_fees);
         CHECK(replacement.kind == txm::AttemptKind::kIntent);
-        // The replacement rule: both fee fields at least 10% above the public attempt (a fresh
-        // quote alone would keep the tip: empty blocks price it at the floor).
-        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
-        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
-                                         public_fees.max_priority_fee_per_gas));
         CHECK(replacement.fees.max_fee_per_gas > spike);  // includable under the spike (the market's price)
         CHECK(replacement.fees.max_fee_per_gas <= settings.fees.fee_cap);
         // It went public too (the nonce's private windows are spent), and the node took it.
@@ -1014,14 +1029,7 @@ TEST_CASE(
         CHECK(ex.stats().bumped == 1);
         CHECK(ex.stats().rebroadcast == rebroadcast_before);  // known to the node: nothing to re-send
         CHECK_FALSE(has_alert(ex, "dropped"));
-        const auto view = ok(h.journal.intent_view(went.intent));
-        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
-        const txm::AttemptView& replacement = view.attempts.back();
-        went.hashes.push_back(replacement.tx_hash);
-        CHECK(replacement.nonce == 0);
-        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
-        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
-                                         public_fees.max_priority_fee_per_gas));
+        const txm::AttemptView replacement = replacement_of_public(h, went, public_fees);
         CHECK_FALSE(h.submitter.sent_privately(replacement.tx_hash));
         // The node replaced the attempt it held with it ("replacement transaction underpriced"
         // otherwise, and the old one would still be there).
@@ -1076,27 +1084,12 @@ TEST_CASE(
         // window or re-planned.
         const U256 spike = public_fees.max_fee_per_gas * 2;
         REQUIRE(spike * 2 < settings.fees.fee_cap);
-        for (std::uint64_t i = 0; i < settings.machine.bump_after_blocks && ex.stats().bumped == 0; ++i) {
-            chain.next_base_fee(spike);
-            chain.mine();
-            head = co_await latest(h.pool);
-            co_await ex.on_head(head);
-            CHECK(chain.keeper_nonce() == 0);
-            CHECK(ex.awaiting_replan().empty());
-        }
-        CHECK(ex.stats().bumped == 1);
+        co_await spike_until_bumped(h, spike, settings);
         CHECK(ex.stats().rebroadcast >= 1);
         CHECK(has_alert(ex, "dropped"));
         CHECK(ex.stats().resigned_private == 0);
         CHECK(ex.stats().replanned == 0);
-        const auto view = ok(h.journal.intent_view(went.intent));
-        REQUIRE(view.attempts.size() == went.hashes.size() + 1);
-        const txm::AttemptView& replacement = view.attempts.back();
-        went.hashes.push_back(replacement.tx_hash);
-        CHECK(replacement.nonce == 0);
-        CHECK(at_least_ten_percent_above(replacement.fees.max_fee_per_gas, public_fees.max_fee_per_gas));
-        CHECK(at_least_ten_percent_above(replacement.fees.max_priority_fee_per_gas,
-                                         public_fees.max_priority_fee_per_gas));
+        const txm::AttemptView replacement = replacement_of_public(h, went, public_fees);
         CHECK(replacement.fees.max_fee_per_gas > spike);
         // This fan-out has counted no failed window for nonce 0, but the journal shows the two
         // private attempts before the public one: the replacement goes public as it would have

@@ -545,6 +545,7 @@ void Keeper::log_decision(const hedge::VaultSnapshot& snapshot, const hedge::Hed
                     {"portfolio_delta", plan.portfolio_delta},
                     {"chain_delta", plan.chain_delta},
                     {"target_delta", plan.target_delta},
+                    {"hedge_delta", plan.hedge_delta},
                     {"band", plan.band},
                     {"in_flight_delta", plan.in_flight_delta},
                     {"gamma", plan.gamma},

@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "keeper/core/hex.hpp"
@@ -235,11 +237,26 @@ HedgePlan plan(const VaultSnapshot& snap, std::span<const InFlightHedge> in_flig
             return stop(PlanReason::kInvalidSnapshot, "series " + to_dec(priced[i]->id) + ": " +
                                                           std::string(pricing::to_string(v.error())));
     }
+    // A series the pricer refuses (`at`: at which volatility, when not its own).
+    auto refused = [&](const pricing::BookError& e, std::string_view at) {
+        return stop(PlanReason::kInvalidSnapshot, "series " + to_dec(priced[e.index]->id) + std::string(at) + ": " +
+                                                      std::string(pricing::to_string(e.error)));
+    };
     auto book = pricing::aggregate_book(positions);
-    if (!book)
-        return stop(PlanReason::kInvalidSnapshot,
-                    "series " + to_dec(priced[book.error().index]->id) + ": " +
-                        std::string(pricing::to_string(book.error().error)));
+    if (!book) return refused(book.error(), "");
+
+    // Leland hedges to the deltas at each series' cost-adjusted volatility, the adjustment's sign
+    // from the book's gamma (the backtester's rule at every step); every other policy to the
+    // book's own deltas.
+    out.hedge_delta = book->delta;
+    if (std::holds_alternative<policy::Leland>(settings.policy)) {
+        std::vector<pricing::Position> adjusted = positions;
+        for (pricing::Position& p : adjusted)
+            p.option.vol = policy::hedge_vol(settings.policy, p.option.vol, book->gamma);
+        auto leland = pricing::aggregate_book(adjusted);
+        if (!leland) return refused(leland.error(), " at Leland's volatility");
+        out.hedge_delta = leland->delta;
+    }
 
     // 3. Portfolio delta, on-chain delta, hedges in flight.
     const double underlying = to_double(snap.vault_underlying) / unit;
@@ -266,7 +283,7 @@ HedgePlan plan(const VaultSnapshot& snap, std::span<const InFlightHedge> in_flig
     state.spot = spot;
     state.vol = notional > 0.0 ? vol_weighted / notional : 0.0;
     state.hedge = underlying + in_flight_units;
-    state.target = out.target_delta - book->delta;
+    state.target = out.target_delta - out.hedge_delta;
     state.gamma = book->gamma;
     state.notional = notional;
     state.since_trade = std::isfinite(seconds_since_last_trade) ? seconds_since_last_trade / kSecondsPerYear : kInf;

@@ -142,6 +142,10 @@ struct HedgePlan {
     double spot{0.0};
     double book_delta{0.0};      // options' delta (keeper's Greeks), underlying units
     double portfolio_delta{0.0}; // vault_underlying + book_delta
+    /// The book delta the policy hedges: book_delta, except under Leland, whose deltas come from
+    /// each series' volatility adjusted for the cost of hedging (policy::hedge_vol, with the sign
+    /// of the book's gamma), as in the backtester.
+    double hedge_delta{0.0};
     double chain_delta{0.0};     // the lens's on-chain figure, for the agreement check
     double target_delta{0.0};
     double band{0.0};            // the policy's half-width at this state (0 when not band-based)

@@ -65,7 +65,10 @@ struct Setup {
     int steps{0};
     double notional{0.0};
     std::vector<double> vols;          // distinct hedge volatilities, vols[0] = pricing vol
-    std::vector<std::size_t> vol_of;   // per policy: index into vols
+    // Per policy, indices into vols: the column it hedges with when the book is short gamma (or
+    // its only one: a one-sided book's gamma keeps its sign) and when it is long gamma. They
+    // differ only for Leland on a book holding both long and short options (see run_backtest).
+    std::vector<std::size_t> vol_short, vol_long;
     std::vector<BookColumns> columns;  // per distinct vol
     std::vector<double> discount;      // e^{-r t dt} at step t, by the accounting's own recurrence
     double range_sqrt[2]{1.0, 1.0};    // sqrt(1 - w), sqrt(1 + w) of the pool's active range
@@ -81,6 +84,7 @@ struct Scratch {
     std::vector<double> cash;       // and its cash (settlements and trades of step t included)
     std::vector<double> greeks[3];  // price, delta, gamma
     std::vector<BookPath> books;    // one per distinct vol
+    BookPath leland;                // a mixed book's hedge ratios, the column picked step by step
 };
 
 BookColumns layout(const Setup& su, double vol) {
@@ -281,10 +285,24 @@ void run_block(const Setup& su, int block, Scratch& s, Outputs& out) {
         const BookPath& marks = s.books[0];
         const double inv_count = 1.0 / static_cast<double>(path - first + 1);  // Welford weight
         for (std::size_t p = 0; p < npol; ++p) {
-            const std::size_t vol = su.vol_of[p];
+            const std::size_t vol = su.vol_short[p];
+            const BookPath* hedge_book = &s.books[vol];
+            if (su.vol_long[p] != vol) {
+                // Leland on a mixed book: each step's hedge ratios from the column its gamma (at
+                // the pricing vol) calls for; no adjustment where the gamma is 0, as in the planner.
+                s.leland.delta.resize(steps + 1);
+                s.leland.gamma.resize(steps + 1);
+                for (std::size_t t = 0; t <= steps; ++t) {
+                    const double g = marks.gamma[t];
+                    const BookPath& from = g < 0.0 ? s.books[vol] : (g > 0.0 ? s.books[su.vol_long[p]] : marks);
+                    s.leland.delta[t] = from.delta[t];
+                    s.leland.gamma[t] = from.gamma[t];
+                }
+                hedge_book = &s.leland;
+            }
             const PathTotals totals = std::visit(
                 [&](const auto& pol) {
-                    return hedge_path(su, pol, su.vols[vol], marks, s.books[vol], s.spot.data(), s.hedge.data(),
+                    return hedge_path(su, pol, su.vols[vol], marks, *hedge_book, s.spot.data(), s.hedge.data(),
                                       s.cash.data());
                 },
                 sc.policies[p].policy);
@@ -342,22 +360,31 @@ Expected<BacktestReport, BacktestError> run_backtest(const Scenario& sc) {
         su.notional += std::abs(p.quantity);
     }
 
-    // Book gamma at the start fixes the sign of Leland's adjustment.
-    double gamma0 = 0.0;
+    // Leland's adjustment takes its sign from the book's gamma at each step, as the live planner
+    // takes it at each head. A book of only short (only long) options is short (long) gamma
+    // wherever it has any, so one column serves; a mixed book gets both, picked per step.
+    bool has_short = false;
+    bool has_long = false;
     for (const LiveOption& o : su.options) {
-        const pricing::OptionSpec spec{o.type,         sc.paths.s0, o.strike, o.expiry_step * su.dt,
-                                       sc.pricing_vol, sc.rate,     sc.carry};
-        gamma0 += o.quantity * pricing::bs_greeks_unchecked(spec).gamma;
+        has_short = has_short || o.quantity < 0.0;
+        has_long = has_long || o.quantity > 0.0;
     }
     su.vols = {sc.pricing_vol};
-    for (const PolicyRun& r : sc.policies) {
-        const double v = policy::hedge_vol(r.policy, sc.pricing_vol, gamma0);
+    auto index_of = [&su](double v) {
         auto it = std::find(su.vols.begin(), su.vols.end(), v);
         if (it == su.vols.end()) {
             su.vols.push_back(v);
             it = su.vols.end() - 1;
         }
-        su.vol_of.push_back(static_cast<std::size_t>(it - su.vols.begin()));
+        return static_cast<std::size_t>(it - su.vols.begin());
+    };
+    for (const PolicyRun& r : sc.policies) {
+        const double short_vol = policy::hedge_vol(r.policy, sc.pricing_vol, -1.0);
+        const double long_vol = policy::hedge_vol(r.policy, sc.pricing_vol, 1.0);
+        const std::size_t s_index = has_short || !has_long ? index_of(short_vol) : index_of(long_vol);
+        const std::size_t l_index = has_short && has_long ? index_of(long_vol) : s_index;
+        su.vol_short.push_back(s_index);
+        su.vol_long.push_back(l_index);
     }
     for (double v : su.vols) su.columns.push_back(layout(su, v));
     {

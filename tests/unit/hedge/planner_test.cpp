@@ -230,6 +230,35 @@ TEST_CASE("a buy: sizes, rounding and parameters") {
     CHECK(p.detail.rfind("buy ", 0) == 0);
 }
 
+TEST_CASE("Leland: the target is the book's delta at each series' cost-adjusted volatility, as in the backtester") {
+    auto s = base_snapshot();
+    fill_bounds(s, 0.0, 1.0);  // a wide tolerance: the vault's overshoot cap does not bind here
+    PlannerSettings p = settings();
+    const policy::Leland leland{1.0 / 365.0, 0.002};
+    p.policy = leland;
+    const auto plan = run(s, p);
+    REQUIRE(plan.reason == PlanReason::kTrade);
+    // The vault sold calls: the book is short gamma, so Leland raises the volatility.
+    CHECK(plan.gamma < 0.0);
+    const double vol = policy::leland_volatility(0.8, leland.round_trip_cost, leland.interval, plan.gamma);
+    CHECK(vol > 0.8);
+    pricing::Position call;
+    call.option = {pricing::OptionType::kCall, 3000.0, 3200.0, 30.0 * 86400.0 / kSecondsPerYear, vol, 0.0, 0.0};
+    call.quantity = -10.0;
+    const auto adjusted = pricing::aggregate_book(std::vector<pricing::Position>{call});
+    REQUIRE(adjusted);
+    CHECK(plan.hedge_delta == Approx(adjusted->delta).epsilon(1e-12));
+    CHECK(plan.book_delta == Approx(book_delta(s, 3000.0)).epsilon(1e-12));
+    // An out-of-the-money call's delta rises with volatility: Leland hedges more of it.
+    CHECK(plan.hedge_delta < plan.book_delta - 0.02);
+    // Due (no trade yet): to the full hedge at Leland's deltas, not at the book's.
+    CHECK(plan.trade_underlying == Approx(-plan.hedge_delta).epsilon(1e-9));
+
+    // Every other policy hedges the book's own deltas.
+    const auto band = run(s);
+    CHECK(band.hedge_delta == band.book_delta);
+}
+
 TEST_CASE("a sell with the pool's tokens the other way round") {
     auto s = base_snapshot();
     s.vault_underlying = U256(9) * kE18;  // delta about +4.9

@@ -4,11 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 #include <numbers>
+#include <span>
 #include <utility>
+#include <vector>
 
+#include "keeper/policy/policy.hpp"
 #include "keeper/pricing/black_scholes.hpp"
 #include "keeper/sim/backtest.hpp"
+#include "keeper/sim/paths.hpp"
 #include "keeper/sim/report.hpp"
 
 using namespace keeper;
@@ -34,6 +39,61 @@ Scenario hull(int paths) {
     sc.num_paths = paths;
     sc.seed = 2024;
     return sc;
+}
+
+/// The backtester's accounting for path 0 of `sc`, written out with bs_greeks: no costs, no
+/// limits, a full re-hedge at every step to the hedge ratios at the volatility `vol_at` picks
+/// from the book's gamma at the pricing vol. Counts the steps whose book gamma was short and
+/// long in `short_steps` and `long_steps`.
+double reference_pnl(const Scenario& sc, const std::function<double(double)>& vol_at, int& short_steps,
+                     int& long_steps) {
+    const int steps = sc.paths.steps;
+    const double dt = sc.paths.horizon / steps;
+    std::vector<double> spot(static_cast<std::size_t>(steps) + 1);
+    std::vector<double> normals(2 * static_cast<std::size_t>(steps));
+    simulate_path(sc.paths, sc.seed, 0, spot, normals);
+    const auto at = [&](int t) { return spot[static_cast<std::size_t>(t)]; };
+    // value, delta, gamma of the options alive at step t (expiring after it), at `vol`.
+    const auto book_at = [&](int t, double vol) {
+        pricing::Greeks sum;
+        for (const pricing::Position& p : sc.book) {
+            const int expiry = static_cast<int>(std::round(p.option.time / dt));
+            if (expiry <= t) continue;
+            const pricing::Greeks g = pricing::bs_greeks_unchecked(
+                {p.option.type, at(t), p.option.strike, (expiry - t) * dt, vol, sc.rate, sc.carry});
+            sum.price += p.quantity * g.price;
+            sum.delta += p.quantity * g.delta;
+            sum.gamma += p.quantity * g.gamma;
+        }
+        return sum;
+    };
+    const auto settle = [&](int t) {
+        double cash = 0.0;
+        for (const pricing::Position& p : sc.book)
+            if (static_cast<int>(std::round(p.option.time / dt)) == t)
+                cash +=
+                    p.quantity * (p.option.type == pricing::OptionType::kCall ? std::max(at(t) - p.option.strike, 0.0)
+                                                                              : std::max(p.option.strike - at(t), 0.0));
+        return cash;
+    };
+    const double growth = std::exp(sc.rate * dt);
+    double hedge = 0.0;
+    double cash = -book_at(0, sc.pricing_vol).price;
+    short_steps = long_steps = 0;
+    for (int t = 0; t < steps; ++t) {
+        cash += settle(t);
+        const double gamma = book_at(t, sc.pricing_vol).gamma;
+        short_steps += gamma < 0.0 ? 1 : 0;
+        long_steps += gamma > 0.0 ? 1 : 0;
+        const double trade = -book_at(t, vol_at(gamma)).delta - hedge;
+        hedge += trade;
+        cash -= trade * at(t);
+        cash *= growth;
+    }
+    cash += settle(steps);
+    double discount = 1.0;
+    for (int t = 0; t < steps; ++t) discount /= growth;
+    return (book_at(steps, sc.pricing_vol).price + hedge * at(steps) + cash) * discount;
 }
 
 }  // namespace
@@ -192,4 +252,44 @@ TEST_CASE("reports: table, CSV and a self-contained HTML page", "[report]") {
     CHECK(html.find("Hull &lt;test&gt;") != std::string::npos);
     CHECK(html.find("<script") == std::string::npos);
     CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));  // no external resources
+}
+
+TEST_CASE("Leland takes its sign from the book's gamma at every step, as the live planner does", "[backtest][leland]") {
+    // Long a 10-week at-the-money call, short a 20-week one: long gamma while the short-dated
+    // call lives (near the money its gamma is the larger), short gamma after it expires.
+    Scenario sc;
+    sc.paths = {49.0, 20 * kWeek, 80, Gbm{0.13, 0.20}};
+    sc.pricing_vol = 0.20;
+    sc.rate = 0.05;
+    sc.carry = 0.05;
+    sc.book = {{{pricing::OptionType::kCall, 49.0, 49.0, 10 * kWeek, 0.2, 0.05, 0.05}, 1.0},
+               {{pricing::OptionType::kCall, 49.0, 49.0, 20 * kWeek, 0.2, 0.05, 0.05}, -1.0}};
+    const policy::Leland leland{0.25 * kWeek, 0.01};  // every step; k = 1%: sigma_L 0.25 short, 0.13 long
+    sc.policies = {{"leland", "0.25w", leland}};
+    sc.num_paths = 1;
+    sc.seed = 7;
+    sc.threads = 1;
+    const double engine = run_backtest(sc).value().results[0].mean_pnl;
+
+    int short_steps = 0;
+    int long_steps = 0;
+    const double per_step = reference_pnl(
+        sc, [&](double gamma) { return policy::hedge_vol(leland, sc.pricing_vol, gamma); }, short_steps, long_steps);
+    CHECK(short_steps > 10);  // the path has both signs
+    CHECK(long_steps > 10);
+    CHECK(engine == Approx(per_step).epsilon(1e-9));
+
+    // The sign fixed at the start (long gamma: sigma_L below the pricing vol for every step) is a
+    // different hedge, far outside that tolerance.
+    const double start_sign = reference_pnl(
+        sc, [&](double) { return policy::hedge_vol(leland, sc.pricing_vol, 1.0); }, short_steps, long_steps);
+    CHECK(std::abs(start_sign - per_step) > 1e-3 * std::abs(per_step));
+
+    // One-sided books keep one column: the same result as before for a short-only book.
+    sc.book.erase(sc.book.begin());
+    const double short_only = run_backtest(sc).value().results[0].mean_pnl;
+    const double short_ref = reference_pnl(
+        sc, [&](double gamma) { return policy::hedge_vol(leland, sc.pricing_vol, gamma); }, short_steps, long_steps);
+    CHECK(long_steps == 0);
+    CHECK(short_only == Approx(short_ref).epsilon(1e-9));
 }

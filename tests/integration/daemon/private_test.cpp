@@ -930,6 +930,17 @@ void check_landed_once(FallbackHarness& h, txm::IntentId id, const std::vector<H
     CHECK_FALSE(has_alert(h.ex, "fee_cap_reached"));
 }
 
+/// The keeper started again on the chain and journal of an earlier run (a fresh fan-out,
+/// executor and relay in `h`): the pool and the executor started at the newest head, returned.
+asio::awaitable<rpc::BlockHeader> restart(FallbackHarness& h) {
+    auto started = co_await h.pool.start();
+    REQUIRE(started);
+    auto head = co_await latest(h.pool);
+    auto resumed = co_await h.ex.start(head);
+    REQUIRE(resumed);
+    co_return head;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -1069,11 +1080,7 @@ TEST_CASE(
     FallbackHarness h(chain, kWindow, kFailedWindows, settings);
     auto& ex = h.ex;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        auto resumed = co_await ex.start(head);
-        REQUIRE(resumed);
+        auto head = co_await restart(h);
         CHECK(h.submitter.sent_privately(went.hashes.back()));  // this fan-out never saw it go out
         CHECK(keeper_pool(chain) == std::map<std::uint64_t, std::string>{{0, to_hex(went.hashes.back().view())}});
 
@@ -1164,10 +1171,7 @@ TEST_CASE(
     FallbackHarness h(chain, kWindow, kFailedWindows, settings);
     auto& ex = h.ex;
     run(h.io, [&]() -> asio::awaitable<void> {
-        auto started = co_await h.pool.start();
-        REQUIRE(started);
-        auto head = co_await latest(h.pool);
-        REQUIRE(co_await ex.start(head));
+        auto head = co_await restart(h);
         // The newest attempt is held by no relay of this run: its window is over, re-plan.
         for (std::uint64_t i = 0; i < kWindow + 2 && ex.awaiting_replan().empty(); ++i) {
             chain.mine();
